@@ -1,0 +1,97 @@
+package org.sparkdpo.model.arch;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpo.model.nn.Ops;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Binds a model's weights into one SameDiff graph and applies LoRA where an adapter targets a linear map.
+ *
+ * <p>Frozen base weights become SameDiff constants that reference the per-JVM {@link BaseWeights} arrays
+ * (never copied, never part of any trainable parameter vector); with {@code trainBase} they become variables
+ * instead, for full-parameter training. LoRA matrices are whatever variables the caller binds.
+ */
+public final class ModelGraph {
+    /** The LoRA variables of one module; {@code dropoutMask} is a placeholder [rows, in] or null. */
+    public record LoraBinding(SDVariable a, SDVariable b, SDVariable dropoutMask) {}
+
+    private final SameDiff sd;
+    private final BaseWeights base;
+    private final boolean trainBase;
+    private final Map<String, LoraBinding> lora;
+    private final double loraScaling;
+    private final Map<String, SDVariable> bound = new HashMap<>();
+
+    private ModelGraph(SameDiff sd, BaseWeights base, boolean trainBase, Map<String, LoraBinding> lora, double loraScaling) {
+        this.sd = sd;
+        this.base = base;
+        this.trainBase = trainBase;
+        this.lora = Map.copyOf(lora);
+        this.loraScaling = loraScaling;
+    }
+
+    /** Frozen base, no adapter: the reference model. */
+    public static ModelGraph frozen(SameDiff sd, BaseWeights base) {
+        return new ModelGraph(sd, base, false, Map.of(), 0);
+    }
+
+    /** Frozen base plus LoRA on the bound modules (module path to variables). */
+    public static ModelGraph withLora(SameDiff sd, BaseWeights base, Map<String, LoraBinding> lora, double scaling) {
+        return new ModelGraph(sd, base, false, lora, scaling);
+    }
+
+    /** Every base weight a trainable variable initialised from the checkpoint (full-parameter training). */
+    public static ModelGraph fullTraining(SameDiff sd, BaseWeights base) {
+        return new ModelGraph(sd, base, true, Map.of(), 0);
+    }
+
+    public SameDiff sd() {
+        return sd;
+    }
+
+    public DataType dtype() {
+        return base.dtype();
+    }
+
+    public BaseWeights base() {
+        return base;
+    }
+
+    /** The weight with this canonical name, bound once per graph. */
+    public SDVariable weight(String name) {
+        return bound.computeIfAbsent(name, n -> trainBase ? sd.var(n, base.get(n).dup()) : sd.constant(n, base.get(n)));
+    }
+
+    /**
+     * Rows {@code ids} of a weight matrix (an embedding lookup). A plain gather, which is right for frozen
+     * weights; ND4J M2.1 cannot differentiate gathers reliably, so trainable weights are refused until the
+     * full-parameter path gets its own lookup.
+     */
+    public SDVariable rowsOf(SDVariable weight, SDVariable ids) {
+        if (trainBase) throw new UnsupportedOperationException("embedding lookup of trainable weights is not implemented");
+        return sd.gather(weight, ids, 0);
+    }
+
+    /** The [T, T] causal mask as a graph constant, one per sequence length. */
+    public SDVariable causalMask(int t) {
+        return bound.computeIfAbsent("causal_mask_" + t, n -> sd.constant(n, Ops.causalMask(t, base.dtype())));
+    }
+
+    /** x [N, in] through the linear map {@code m} (bias if it has one), plus its LoRA delta if bound. */
+    public SDVariable linear(LinearModule m, SDVariable x) {
+        SDVariable w = weight(m.weightName());
+        SDVariable y = m.layout() == LinearLayout.CONV1D ? sd.mmul(x, w) : sd.mmul(x, w, false, true, false);
+        if (m.biasName() != null) y = y.add(weight(m.biasName()));
+        LoraBinding l = lora.get(m.path());
+        if (l != null) {
+            SDVariable in = l.dropoutMask() == null ? x : x.mul(l.dropoutMask());
+            SDVariable delta = sd.mmul(sd.mmul(in, l.a(), false, true, false), l.b(), false, true, false);
+            y = y.add(delta.mul(loraScaling));
+        }
+        return y;
+    }
+}

@@ -1,0 +1,66 @@
+package org.sparkdpo.model.logprob;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpo.model.arch.CausalLm;
+import org.sparkdpo.model.arch.ModelGraph;
+import org.sparkdpo.model.nn.Ops;
+
+/**
+ * Completion log-probs as a graph: the model's hidden states, the output head applied only to the rows that
+ * predict a completion token (prompt and padding rows never reach the vocabulary projection), log-softmax,
+ * the target token's log-prob, and per-sequence sums through a [S, N] segment matrix.
+ *
+ * <p>Rows are selected with {@code unsorted_segment_sum} (selected row k goes to segment k, every other row to
+ * a dump segment) because ND4J M2.1's {@code gather} cannot be differentiated more than once per graph; the
+ * segment sum has a native backward pass. The number of scored rows N is padded to a multiple of
+ * {@link #ROW_BUCKET} (padding rows are all-zero and carry no weight) so few graphs serve many batches.
+ */
+public final class LogProbGraph {
+    public static final String IDS = "ids";
+    public static final String POSITIONS = "positions";
+    public static final String ROW_SEGMENTS = "row_segments";
+    public static final String TARGETS = "score_targets";
+    public static final String SEGMENTS = "segments";
+    public static final String TOKEN_LOGPS = "token_logps";
+    public static final String SEQ_LOGPS = "seq_logps";
+    public static final String SEQ_LOGIT_SUMS = "seq_logit_sums";
+    public static final int ROW_BUCKET = 64;
+
+    /** The output variables of a built graph. */
+    public record Outputs(SDVariable tokenLogps, SDVariable seqLogps, SDVariable seqLogitSums) {}
+
+    private LogProbGraph() {}
+
+    /** Scored rows padded to the bucket size. */
+    public static int paddedRows(int n) {
+        return (n + ROW_BUCKET - 1) / ROW_BUCKET * ROW_BUCKET;
+    }
+
+    /** Adds the forward pass for S sequences of padded length T with {@code rows} (padded) scored rows. */
+    public static Outputs build(ModelGraph g, int s, int t, int rows) {
+        SameDiff sd = g.sd();
+        DataType dt = g.dtype();
+        CausalLm model = g.base().model();
+        long st = (long) s * t;
+        SDVariable ids = sd.placeHolder(IDS, DataType.INT64, st);
+        SDVariable positions = sd.placeHolder(POSITIONS, DataType.INT64, st);
+        SDVariable rowSegments = sd.placeHolder(ROW_SEGMENTS, DataType.INT64, st);
+        SDVariable targets = sd.placeHolder(TARGETS, DataType.INT64, rows);
+        SDVariable segments = sd.placeHolder(SEGMENTS, dt, s, rows);
+
+        SDVariable hidden = model.hiddenStates(g, ids, positions, s, t);                         // [S*T, E]
+        SDVariable scored = sd.unsortedSegmentSum(hidden, rowSegments, rows + 1)
+                .get(SDIndex.interval(0, rows));                                                   // [N, E]
+        SDVariable head = model.lmHead(g);                                                         // [V, E]
+        SDVariable logits = sd.mmul(scored, head, false, true, false);                             // [N, V]
+        SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
+        SDVariable targetLogits = scored.mul(g.rowsOf(head, targets)).sum(1);                      // [N]
+        SDVariable tokenLogps = sd.identity(TOKEN_LOGPS, targetLogits.sub(lse));
+        SDVariable seqLogps = sd.mmul(segments, tokenLogps.reshape(rows, 1)).reshape(s).rename(SEQ_LOGPS);
+        SDVariable logitSums = sd.mmul(segments, logits.sum(true, 1)).reshape(s).rename(SEQ_LOGIT_SUMS);
+        return new Outputs(tokenLogps, seqLogps, logitSums);
+    }
+}

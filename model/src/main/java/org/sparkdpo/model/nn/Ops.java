@@ -1,0 +1,114 @@
+package org.sparkdpo.model.nn;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The graph pieces every architecture is made of, written out from elementary SameDiff ops.
+ *
+ * <p>Written by hand rather than taken from {@code sd.nn} because several built-in ops are broken in
+ * ND4J 1.0.0-M2.1 (log-softmax and logSumExp fail while differentiating; log-sigmoid's gradient is
+ * 0/0 for large negative inputs). Each piece has a numerical gradient check in the tests.
+ */
+public final class Ops {
+    private Ops() {}
+
+    /** Layer norm over the last axis of {@code x} [N, E]: (x - mean) / sqrt(biased var + eps) * w + b. */
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable w, SDVariable b, double eps) {
+        SDVariable mean = x.mean(true, 1);
+        SDVariable centred = x.sub(mean);
+        SDVariable var = centred.mul(centred).mean(true, 1);
+        SDVariable normed = centred.mul(sd.math.rsqrt(var.add(eps)));
+        return normed.mul(w).add(b);
+    }
+
+    /** RMS norm over the last axis of {@code x} [N, E]: x / sqrt(mean(x^2) + eps) * w. */
+    public static SDVariable rmsNorm(SameDiff sd, SDVariable x, SDVariable w, double eps) {
+        SDVariable ms = x.mul(x).mean(true, 1);
+        return x.mul(sd.math.rsqrt(ms.add(eps))).mul(w);
+    }
+
+    /** GPT-2's tanh approximation of GELU ({@code gelu_new}): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    public static SDVariable geluNew(SameDiff sd, SDVariable x) {
+        double c = Math.sqrt(2.0 / Math.PI);
+        SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(c);
+        return x.mul(sd.math.tanh(inner).add(1.0)).mul(0.5);
+    }
+
+    /** SiLU (swish): x * sigmoid(x), the gate activation of Llama-family MLPs. */
+    public static SDVariable silu(SameDiff sd, SDVariable x) {
+        return x.mul(sd.nn.sigmoid(x));
+    }
+
+    /** Softmax along the last axis, computed as exp(x - max) / sum. */
+    public static SDVariable softmaxLastAxis(SameDiff sd, SDVariable x, int lastAxis) {
+        SDVariable shifted = x.sub(x.max(true, lastAxis));
+        SDVariable e = sd.math.exp(shifted);
+        return e.div(e.sum(true, lastAxis));
+    }
+
+    /** log-sum-exp along axis 1 of {@code x} [N, V], kept as [N, 1]: max + log(sum(exp(x - max))). */
+    public static SDVariable logSumExpRows(SameDiff sd, SDVariable x) {
+        SDVariable max = x.max(true, 1);
+        return sd.math.log(sd.math.exp(x.sub(max)).sum(true, 1)).add(max);
+    }
+
+    /** Log-softmax along axis 1 of {@code x} [N, V]. */
+    public static SDVariable logSoftmaxRows(SameDiff sd, SDVariable x) {
+        return x.sub(logSumExpRows(sd, x));
+    }
+
+    /**
+     * log(sigmoid(x)), accurate and with the right gradient everywhere: -log1p(exp(-x)) for x >= -80 and x
+     * beyond that (where the two agree to e^-80), so exp never overflows, even in float32.
+     */
+    public static SDVariable logSigmoid(SameDiff sd, SDVariable x) {
+        SDVariable clamped = sd.scalarMax(x, -80.0);
+        SDVariable tail = sd.scalarMin(x.add(80.0), 0.0);
+        return sd.math.log1p(sd.math.exp(clamped.neg())).neg().add(tail);
+    }
+
+    /** A [T, T] additive causal mask: 0 where key position <= query position, a large negative number above. */
+    public static INDArray causalMask(int t, DataType dtype) {
+        double neg = dtype == DataType.DOUBLE ? -1e300 : -1e30;
+        INDArray m = Nd4j.zeros(dtype, t, t);
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) m.putScalar(i, j, neg);
+        }
+        return m;
+    }
+
+    /**
+     * Causal scaled dot-product attention. q [S*T, H*D], k and v [S*T, Hkv*D] (Hkv divides H; grouped-query
+     * attention repeats each key/value head H/Hkv times, as Hugging Face's {@code repeat_kv}); scores are
+     * multiplied by {@code scale} (usually 1/sqrt(D)) before the mask [T, T] is added; returns [S*T, H*D], heads
+     * merged back head-major.
+     */
+    public static SDVariable causalAttention(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int s, int t,
+                                             int heads, int kvHeads, int headDim, double scale, SDVariable mask) {
+        SDVariable qh = splitHeads(q, s, t, heads, headDim);
+        SDVariable kh = repeatKv(sd, splitHeads(k, s, t, kvHeads, headDim), s, t, heads, kvHeads, headDim);
+        SDVariable vh = repeatKv(sd, splitHeads(v, s, t, kvHeads, headDim), s, t, heads, kvHeads, headDim);
+        SDVariable scores = sd.mmul(qh, kh, false, true, false).mul(scale).add(mask);
+        SDVariable probs = softmaxLastAxis(sd, scores, 3);
+        SDVariable out = sd.mmul(probs, vh);                                 // [S, H, T, D]
+        return out.permute(0, 2, 1, 3).reshape(s * (long) t, heads * (long) headDim);
+    }
+
+    /** [S*T, H*D] -> [S, H, T, D]. */
+    static SDVariable splitHeads(SDVariable x, int s, int t, int heads, int headDim) {
+        return x.reshape(s, t, heads, headDim).permute(0, 2, 1, 3);
+    }
+
+    /** [S, Hkv, T, D] -> [S, H, T, D], each kv head used by H/Hkv consecutive query heads. */
+    static SDVariable repeatKv(SameDiff sd, SDVariable x, int s, int t, int heads, int kvHeads, int headDim) {
+        if (heads == kvHeads) return x;
+        int groups = heads / kvHeads;
+        SDVariable expanded = x.reshape(s, kvHeads, 1, t, headDim);
+        SDVariable tiled = sd.tile(expanded, 1, 1, groups, 1, 1);
+        return tiled.reshape(s, heads, t, headDim);
+    }
+}
