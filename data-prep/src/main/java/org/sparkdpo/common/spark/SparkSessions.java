@@ -1,0 +1,91 @@
+package org.sparkdpo.common.spark;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import scala.Option;
+
+/**
+ * The one place sessions are created, so every job gets the same settings. A master set by spark-submit (or
+ * {@code -Dspark.master}, as {@code submit/local.sh} does) is honoured; without one, {@code local[*]}. In local
+ * modes the driver binds to 127.0.0.1 (this machine's hostname resolves to a non-loopback address), the UI is
+ * off unless {@code spark.ui.enabled} is set, and shuffles use 2 partitions per core instead of 200. Settings
+ * already present (spark-submit {@code --conf}, {@code -Dspark.*}) always win.
+ */
+public final class SparkSessions {
+    public static final String LOOPBACK = "127.0.0.1";
+    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
+    private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]");
+
+    private SparkSessions() {}
+
+    /** The running session if there is one, else a new one configured as described above. */
+    public static SparkSession getOrCreate(String appName) {
+        SparkSession running = running();
+        if (running != null) return running;
+        SparkConf conf = configure(new SparkConf(), appName);
+        SparkSession session = SparkSession.builder().config(conf).getOrCreate();
+        LogLevels.apply();
+        return session;
+    }
+
+    /**
+     * A {@code local[2]} session with the local settings and the UTC time zone, shared by all test classes of a JVM:
+     * call it from {@code @BeforeAll}; stopping is optional (the JVM's shutdown stops it), and a later call after
+     * {@link #stop()} starts a fresh one.
+     */
+    public static synchronized SparkSession forTests() {
+        SparkSession running = running();
+        if (running != null) return running;
+        SparkConf conf = new SparkConf().set("spark.master", "local[2]").set("spark.sql.session.timeZone", "UTC");
+        SparkSession session = SparkSession.builder().config(configure(conf, "spark-dpo-tests")).getOrCreate();
+        LogLevels.apply();
+        return session;
+    }
+
+    /** Stops the running session, if any. */
+    public static synchronized void stop() {
+        SparkSession running = running();
+        if (running != null) running.stop();
+        SparkSession.clearActiveSession();
+        SparkSession.clearDefaultSession();
+    }
+
+    /** Fills in the master and, for local masters, the local settings; keeps whatever {@code conf} already has. */
+    static SparkConf configure(SparkConf conf, String appName) {
+        conf.setIfMissing("spark.master", "local[*]");
+        conf.setIfMissing("spark.app.name", appName);
+        String master = conf.get("spark.master");
+        int cores = localCores(master);
+        if (cores > 0) {
+            conf.setIfMissing("spark.driver.host", LOOPBACK);
+            conf.setIfMissing("spark.driver.bindAddress", LOOPBACK);
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.sql.shuffle.partitions", Integer.toString(Math.max(2, 2 * cores)));
+        }
+        return conf;
+    }
+
+    /** Cores used by a local master ("local[4]": 4, "local[*]": all, "local-cluster[2,1,1024]": 2), 0 if not local. */
+    static int localCores(String master) {
+        String m = master.trim().toLowerCase(Locale.ROOT);
+        Matcher local = LOCAL.matcher(m);
+        if (local.matches()) {
+            String n = local.group(1);
+            if (n == null) return 1;
+            return n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
+        }
+        Matcher cluster = LOCAL_CLUSTER.matcher(m);
+        if (cluster.matches()) return Integer.parseInt(cluster.group(1)) * Integer.parseInt(cluster.group(2));
+        return 0;
+    }
+
+    private static SparkSession running() {
+        for (Option<SparkSession> o : java.util.List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
+            if (o.isDefined() && !o.get().sparkContext().isStopped()) return o.get();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,144 @@
+package org.sparkdpo.jobs.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.sparkdpo.common.options.HelpFormatter;
+import org.sparkdpo.common.options.OptionParser;
+import org.sparkdpo.common.options.OptionSpec;
+import org.sparkdpo.common.options.OptionsException;
+import org.sparkdpo.common.options.ParsedOptions;
+import org.sparkdpo.common.options.Suggestions;
+import org.sparkdpo.common.spark.LogLevels;
+
+/**
+ * The entry point of every job, locally ({@code submit/local.sh}) and under spark-submit:
+ * {@code Main <command> [options]}. User errors print one line each and exit {@link ExitCodes#USAGE}; job failures
+ * print one "error: ..." line with the cause chain and exit {@link ExitCodes#FAILURE} (full stack trace with
+ * {@code --verbose} or {@code SPARK_DPO_DEBUG=1}). Nothing but a command's own output goes to stdout.
+ */
+public final class Main {
+    /** System property naming the program in usage text; the launcher sets it to {@code submit/local.sh}. */
+    public static final String PROGRAM_PROPERTY = "sparkdpo.prog";
+    /** Environment variable that turns on stack traces, like {@code --verbose}. */
+    public static final String DEBUG_ENV = "SPARK_DPO_DEBUG";
+
+    /** Added to every command's options. */
+    static final OptionSpec VERBOSE = OptionSpec.ofBool("verbose",
+            "Log Spark, Hadoop and DL4J at INFO and print full stack traces on failure.");
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs {@code args} against {@link Commands#all()} with the process's stdout and stderr. */
+    static int run(String[] args) {
+        return run(Commands.all(), args, System.out, System.err);
+    }
+
+    /** Runs {@code args} against {@code commands}: the testable core of {@link #main}. */
+    static int run(List<Command> commands, String[] args, PrintStream out, PrintStream err) {
+        String prog = System.getProperty(PROGRAM_PROPERTY, "spark-dpo");
+        if (args.length == 0) {
+            err.print(listing(prog, commands));
+            return ExitCodes.USAGE;
+        }
+        String first = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (first.equals("help") && rest.length > 0) {
+            first = rest[0];
+            rest = new String[] {"--help"};
+        } else if (first.equals("--help") || first.equals("-h") || first.equals("help")) {
+            out.print(listing(prog, commands));
+            return ExitCodes.OK;
+        }
+        Command command = Commands.find(commands, first).orElse(null);
+        if (command == null) {
+            List<String> names = commands.stream().map(Command::name).toList();
+            String hint = first.startsWith("-") ? " (the command comes first: " + prog + " <command> [options])"
+                    : Suggestions.closest(first, names).map(s -> " (did you mean '" + s + "'?)").orElse("");
+            err.println("error: unknown command '" + first + "'" + hint);
+            err.println("Run '" + prog + " --help' to list commands.");
+            return ExitCodes.USAGE;
+        }
+
+        String usage = prog + " " + command.name();
+        List<OptionSpec> specs = new ArrayList<>(command.options());
+        specs.add(VERBOSE);
+        ParsedOptions opts;
+        try {
+            opts = OptionParser.parse(specs, rest);
+        } catch (OptionsException e) {
+            return usageError(e, usage, err);
+        }
+        if (opts.helpRequested()) {
+            out.print(HelpFormatter.format(usage, command.summary(), specs, command.example()));
+            return ExitCodes.OK;
+        }
+
+        boolean verbose = opts.getBool("verbose") || "1".equals(System.getenv(DEBUG_ENV));
+        LogLevels.setVerbose(verbose);
+        if (verbose) err.println(command.name() + " options: " + opts.asMap());
+        try {
+            return command.run(opts);
+        } catch (OptionsException e) {
+            return usageError(e, usage, err);
+        } catch (CommandException e) {
+            err.println("error: " + describe(e));
+            if (verbose) e.printStackTrace(err);
+            return e.exitCode();
+        } catch (Throwable t) {
+            err.println("error: " + describe(t));
+            if (verbose) t.printStackTrace(err);
+            return ExitCodes.FAILURE;
+        }
+    }
+
+    /**
+     * One line from a cause chain: each level's message (first line only), skipping levels that only wrap their
+     * cause ("java.io.IOException: x") or repeat what was already said; a message-less level shows its class.
+     */
+    static String describe(Throwable t) {
+        List<String> parts = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            String m = c.getMessage();
+            if (c.getCause() != null && m != null && m.equals(c.getCause().toString())) continue;
+            if (m == null || m.isBlank()) {
+                if (c.getCause() != null) continue;
+                m = c.getClass().getSimpleName();
+            }
+            m = m.strip();
+            int nl = m.indexOf('\n');
+            if (nl >= 0) m = m.substring(0, nl).strip();
+            if (!parts.isEmpty() && parts.get(parts.size() - 1).contains(m)) continue;
+            parts.add(m);
+        }
+        return parts.isEmpty() ? t.getClass().getSimpleName() : String.join(": ", parts);
+    }
+
+    private static int usageError(OptionsException e, String usage, PrintStream err) {
+        for (String line : e.errors()) err.println("error: " + line);
+        err.println("Run '" + usage + " --help' for usage.");
+        return ExitCodes.USAGE;
+    }
+
+    static String listing(String prog, List<Command> commands) {
+        int width = commands.stream().mapToInt(c -> c.name().length()).max().orElse(0) + 2;
+        StringBuilder b = new StringBuilder();
+        b.append("Usage: ").append(prog).append(" <command> [options]\n\nCommands:\n");
+        for (Command c : commands) {
+            b.append("  ").append(c.name()).append(" ".repeat(width - c.name().length())).append(c.summary()).append('\n');
+        }
+        b.append("\nRun '").append(prog).append(" <command> --help' for a command's options.\n")
+                .append("Every command also takes --config FILE (YAML or JSON; see conf/README.md), --verbose and --help.\n")
+                .append("Exit codes: 0 ok, 1 failure, 2 usage error, 3 refused, 4 locked.\n");
+        return b.toString();
+    }
+}
