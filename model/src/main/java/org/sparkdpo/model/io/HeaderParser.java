@@ -92,7 +92,7 @@ final class HeaderParser {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SafeTensorsFormatException(file, "header is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (at header byte/char " + e.getLocation().getCharOffset() + ")" : ""), e);
+                    + (e.getLocation() != null ? " (at header character " + e.getLocation().getCharOffset() + ")" : ""), e);
         }
         if (root == null || !root.isObject()) {
             throw error("header JSON is " + (root == null ? "empty" : root.getNodeType().toString().toLowerCase())
