@@ -59,7 +59,7 @@ public final class Checkpoint implements AutoCloseable {
             SafeTensorsFile f = SafeTensorsFile.open(single);
             Map<String, SafeTensorsFile> byTensor = new LinkedHashMap<>();
             for (String name : f.tensors().keySet()) byTensor.put(name, f);
-            return new Checkpoint(dir, new TreeMap<>(Map.of(SINGLE_FILE, f)), byTensor);
+            return new Checkpoint(dir, Map.of(SINGLE_FILE, f), Collections.unmodifiableMap(byTensor));
         }
         if (!Files.exists(index)) {
             throw new NoSuchFileException(dir.toString(), null,

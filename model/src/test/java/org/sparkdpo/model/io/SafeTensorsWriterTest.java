@@ -110,7 +110,7 @@ class SafeTensorsWriterTest {
         Map<String, INDArray> in = new LinkedHashMap<>();
         in.put("double", Nd4j.rand(DataType.DOUBLE, 3, 4).subi(0.5).muli(1e300));
         in.put("float", Nd4j.randn(DataType.FLOAT, 2, 3, 4));
-        in.put("half", Nd4j.randn(DataType.FLOAT, 7).castTo(DataType.HALF));
+        in.put("half", Nd4j.randn(DataType.FLOAT, 7).castTo(DataType.FLOAT16));
         in.put("bf16", Nd4j.randn(DataType.FLOAT, 2, 2).castTo(DataType.BFLOAT16));
         in.put("long", Nd4j.createFromArray(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE));
         in.put("int", Nd4j.createFromArray(new int[][] {{Integer.MIN_VALUE, 1}, {2, Integer.MAX_VALUE}}));
