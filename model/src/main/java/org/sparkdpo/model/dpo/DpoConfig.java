@@ -8,9 +8,10 @@ import java.util.List;
  * sigmoid + bco_pair + sft), beta, label smoothing, and whether sequence log-probs are summed over completion
  * tokens (TRL) or averaged (rasbt's from-scratch notebook).
  */
-public record DpoConfig(List<Term> terms, double beta, double labelSmoothing, LogpsMode logps, double discopopTau) {
+public record DpoConfig(List<Term> terms, double beta, double labelSmoothing, LogpsMode logps, double discopopTau)
+        implements java.io.Serializable {
     /** One weighted loss term. */
-    public record Term(DpoLossType type, double weight) {}
+    public record Term(DpoLossType type, double weight) implements java.io.Serializable {}
 
     /** How per-token log-probs become a sequence log-prob. */
     public enum LogpsMode { SUM, MEAN }

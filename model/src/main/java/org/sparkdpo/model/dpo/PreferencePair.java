@@ -7,7 +7,7 @@ import org.sparkdpo.model.logprob.Completion;
  * and evaluator consume it. {@code refChosen}/{@code refRejected} are NaN when not yet computed.
  */
 public record PreferencePair(String id, int[] promptIds, int[] chosenIds, int[] rejectedIds,
-                             double refChosen, double refRejected) {
+                             double refChosen, double refRejected) implements java.io.Serializable {
     public Completion chosen() {
         return new Completion(promptIds, chosenIds);
     }

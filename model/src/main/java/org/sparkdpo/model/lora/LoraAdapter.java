@@ -180,19 +180,12 @@ public final class LoraAdapter {
                 Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
+                org.sparkdpo.model.io.PathTrees.deleteTree(old);
             } else {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             }
         } finally {
-            if (Files.exists(tmp)) deleteTree(tmp);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+            if (Files.exists(tmp)) org.sparkdpo.model.io.PathTrees.deleteTree(tmp);
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.List;
  * @param baseModelNameOrPath    informational, written to adapter_config.json
  */
 public record LoraConfig(int r, double loraAlpha, double loraDropout, List<String> targetModules,
-                         boolean useRslora, boolean fanInFanOut, String baseModelNameOrPath) {
+                         boolean useRslora, boolean fanInFanOut, String baseModelNameOrPath)
+        implements java.io.Serializable {
     public LoraConfig {
         if (r <= 0) throw new IllegalArgumentException("LoRA r must be positive, got " + r);
         if (!(loraAlpha > 0)) throw new IllegalArgumentException("lora_alpha must be positive, got " + loraAlpha);

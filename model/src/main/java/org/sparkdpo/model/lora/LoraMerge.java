@@ -53,7 +53,7 @@ public final class LoraMerge {
             }
             Files.move(tmp, outDir, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            LoraAdapter.deleteTree(tmp);
+            org.sparkdpo.model.io.PathTrees.deleteTree(tmp);
         }
     }
 }

@@ -1,0 +1,294 @@
+package org.sparkdpo.jobs.train;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sparkdpo.model.arch.LinearModule;
+import org.sparkdpo.model.dpo.DpoObjective;
+import org.sparkdpo.model.dpo.DpoStats;
+import org.sparkdpo.model.dpo.PreferencePair;
+import org.sparkdpo.model.lora.LoraBindings;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The DPO output layer at run time: decodes a batch of pairs, evaluates the objective of the frozen base + the
+ * LoRA matrices held in this layer's parameter views, and hands DL4J the gradient of the mean loss (the network
+ * is configured with {@code miniBatch(false)}, so DL4J does not divide it again). Its last step's statistics
+ * stay readable for the metrics hook.
+ */
+public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implements IOutputLayer {
+    private INDArray labels;
+    private INDArray params;
+    private INDArray gradientsView;
+    private Map<String, INDArray> paramTable;
+    private Map<String, INDArray> gradTable;
+
+    private INDArray scoredInput;
+    private double lastLoss = Double.NaN;
+    private DpoStats lastStats;
+    private double lastGradNorm = Double.NaN;
+    private long lastTokens;
+
+    public DpoLoraLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    private TrainingModel model() {
+        return TrainingModel.of(layerConf().spec());
+    }
+
+    /** LoRA arrays keyed by the objective's variable names, pointing into this layer's parameter views. */
+    private Map<String, INDArray> loraArrays() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (LinearModule mod : model().modules()) {
+            for (char w : new char[]{'A', 'B'}) {
+                m.put(LoraBindings.varName(mod.path(), w), paramTable.get(DpoLoraLayerConf.paramKey(mod.path(), w)));
+            }
+        }
+        return m;
+    }
+
+    /** Statistics of the last training step (null before the first). */
+    public DpoStats lastStats() {
+        return lastStats;
+    }
+
+    /** Real tokens (prompt counted for both sequences) of the last training step. */
+    public long lastTokens() {
+        return lastTokens;
+    }
+
+    /** Pads batches to a multiple of 16 tokens so a few graph shapes serve every batch. */
+    static int padTo(List<PreferencePair> pairs) {
+        int t = pairs.stream().mapToInt(PreferencePair::maxLength).max().orElse(1);
+        return (t + 15) / 16 * 16;
+    }
+
+    /** Global norm of the last step's gradient of the mean loss, before clipping. */
+    public double lastGradNorm() {
+        return lastGradNorm;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
+        int step = conf().getIterationCount();
+        DpoObjective.Result r;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
+            long seed = layerConf().getDropoutSeed() * 1_000_003L + step * 7919L + org.sparkdpo.jobs.train.WorkerIdentity.current();
+            r = model().objective().run(pairs, loraArrays(), true, seed, padTo(pairs));
+            lastTokens = pairs.stream().mapToLong(PreferencePair::tokens).sum();
+        }
+        double sq = 0;
+        Gradient g = new DefaultGradient(gradientsView);
+        for (LinearModule mod : model().modules()) {
+            for (char w : new char[]{'A', 'B'}) {
+                String key = DpoLoraLayerConf.paramKey(mod.path(), w);
+                INDArray grad = r.gradients().get(LoraBindings.varName(mod.path(), w));
+                double n = grad.norm2Number().doubleValue();
+                sq += n * n;
+                gradTable.get(key).assign(grad);
+                g.gradientForVariable().put(key, gradTable.get(key));
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
+            throw new NonFiniteLossException(step, r.loss(), norm);
+        }
+        scoredInput = input;
+        lastLoss = r.loss();
+        lastStats = r.stats();
+        lastGradNorm = norm;
+        return new Pair<>(g, null);
+    }
+
+    @Override
+    public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (scoredInput != input || Double.isNaN(lastLoss)) {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
+                lastLoss = model().objective().run(pairs, loraArrays(), false, 0, padTo(pairs)).loss();
+                scoredInput = input;
+            }
+        }
+        return lastLoss + fullNetRegTerm;
+    }
+
+    /** Forward pass for {@code output()}: per pair [policy chosen, policy rejected] summed log-probs. */
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            List<PreferencePair> pairs = PairBatchCodec.decode(input, labels != null ? labels
+                    : Nd4j.zeros(DataType.DOUBLE, input.size(0), 2));
+            double[][] p = model().objective().run(pairs, loraArrays(), false, 0, padTo(pairs)).policyLogps();
+            double[] out = new double[2 * pairs.size()];
+            for (int i = 0; i < pairs.size(); i++) {
+                out[2 * i] = p[0][i];
+                out[2 * i + 1] = p[1][i];
+            }
+            return Nd4j.create(out, new long[]{pairs.size(), 2}, DataType.DOUBLE).castTo(dataType);
+        }
+    }
+
+    @Override
+    public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
+            double[] losses = model().objective().run(pairs, loraArrays(), false, 0, padTo(pairs)).pairLosses();
+            return Nd4j.create(losses, new long[]{losses.length, 1}, DataType.DOUBLE).castTo(dataType);
+        }
+    }
+
+    @Override
+    public Layer clone() {
+        throw new UnsupportedOperationException("not cloneable");
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+    }
+
+    @Override
+    public INDArray params() {
+        return params;
+    }
+
+    @Override
+    public INDArray getParam(String param) {
+        return paramTable.get(param);
+    }
+
+    @Override
+    public long numParams() {
+        return params == null ? 0 : params.length();
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        INDArray current = paramTable.get(key);
+        if (current == null) throw new IllegalArgumentException("unknown parameter " + key);
+        current.assign(val);
+    }
+
+    @Override
+    public void setParams(INDArray params) {
+        if (params != null && params != this.params) this.params.assign(params);
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray params) {
+        this.params = params;
+    }
+
+    @Override
+    public INDArray getGradientsViewArray() {
+        return gradientsView;
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray gradients) {
+        this.gradientsView = gradients;
+        this.gradTable = layerConf().initializer().getGradientsFromFlattened(conf(), gradients);
+    }
+
+    @Override
+    public void setParamTable(Map<String, INDArray> paramTable) {
+        if (this.paramTable == null) {
+            this.paramTable = paramTable;
+        } else {
+            paramTable.forEach(this::setParam);
+        }
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable() {
+        return paramTable;
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        return paramTable;
+    }
+
+    @Override
+    public boolean needsLabels() {
+        return true;
+    }
+
+    @Override
+    public void setLabels(INDArray labels) {
+        this.labels = labels;
+    }
+
+    @Override
+    public INDArray getLabels() {
+        return labels;
+    }
+
+    @Override
+    public double f1Score(DataSet data) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public double f1Score(INDArray examples, INDArray labels) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int numLabels() {
+        return 2;
+    }
+
+    @Override
+    public void fit(DataSetIterator iter) {
+        throw new UnsupportedOperationException("train through MultiLayerNetwork");
+    }
+
+    @Override
+    public int[] predict(INDArray examples) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<String> predict(DataSet dataSet) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void fit(INDArray examples, INDArray labels) {
+        throw new UnsupportedOperationException("train through MultiLayerNetwork");
+    }
+
+    @Override
+    public void fit(DataSet data) {
+        throw new UnsupportedOperationException("train through MultiLayerNetwork");
+    }
+
+    @Override
+    public void fit(INDArray examples, int[] labels) {
+        throw new UnsupportedOperationException("train through MultiLayerNetwork");
+    }
+}

@@ -1,0 +1,119 @@
+package org.sparkdpo.jobs.train;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpo.model.arch.LinearModule;
+import org.sparkdpo.model.lora.LoraAdapter;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * DL4J configuration of the DPO output layer: a whole frozen causal LM plus LoRA, of which only the LoRA
+ * matrices are DL4J parameters. The frozen weights are not part of the configuration or the parameter vector:
+ * every JVM loads them once from {@code modelDir} (see {@link TrainingModel}), so parameter averaging
+ * broadcasts and averages only LoRA matrices and their updater state.
+ *
+ * <p>Serialised by DL4J's (shaded) Jackson, hence the no-arg constructor and plain getters/setters.
+ */
+public class DpoLoraLayerConf extends SameDiffOutputLayer {
+    private String modelDir;
+    private String computeDtype = "float32";
+    private String loraJson;
+    private String dpoJson;
+    private String initAdapterDir;
+    private long loraSeed = 42;
+    private long dropoutSeed = 1234;
+
+    public DpoLoraLayerConf() {
+        // for Jackson
+    }
+
+    public DpoLoraLayerConf(TrainingModel.Spec spec) {
+        this.modelDir = spec.modelDir();
+        this.computeDtype = spec.dtypeName();
+        this.loraJson = spec.loraJson();
+        this.dpoJson = spec.dpoJson();
+        this.initAdapterDir = spec.initAdapterDir();
+        this.loraSeed = spec.loraSeed();
+        this.dropoutSeed = spec.dropoutSeed();
+    }
+
+    /** The spec this configuration carries. */
+    public TrainingModel.Spec spec() {
+        return new TrainingModel.Spec(modelDir, computeDtype, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed);
+    }
+
+    /** DL4J parameter key of a module's matrix; DL4J splits keys at '_' so underscores become dashes. */
+    public static String paramKey(String modulePath, char which) {
+        return modulePath.replace('_', '-') + "." + which;
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        TrainingModel model = TrainingModel.of(spec());
+        for (LinearModule m : model.modules()) {
+            params.addWeightParam(paramKey(m.path(), 'A'), model.lora().r(), m.in());
+            params.addWeightParam(paramKey(m.path(), 'B'), m.out(), model.lora().r());
+        }
+    }
+
+    /** Runs on the driver only: from the --adapter-init adapter, or PEFT's initialisation (A uniform, B zero). */
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        LoraAdapter init = TrainingModel.of(spec()).initialAdapter();
+        for (LoraAdapter.Pair p : init.pairs()) {
+            params.get(paramKey(p.module().path(), 'A')).assign(p.a());
+            params.get(paramKey(p.module().path(), 'B')).assign(p.b());
+        }
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sameDiff, SDVariable layerInput, SDVariable labels, Map<String, SDVariable> paramTable) {
+        throw new UnsupportedOperationException("the DPO layer builds its own graphs (see DpoLoraLayer)");
+    }
+
+    @Override
+    public String activationsVertexName() {
+        return "input";
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        return InputType.feedForward(2);
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        DpoLoraLayer layer = new DpoLoraLayer(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
+    }
+
+    public String getModelDir() { return modelDir; }
+    public void setModelDir(String modelDir) { this.modelDir = modelDir; }
+    public String getComputeDtype() { return computeDtype; }
+    public void setComputeDtype(String computeDtype) { this.computeDtype = computeDtype; }
+    public String getLoraJson() { return loraJson; }
+    public void setLoraJson(String loraJson) { this.loraJson = loraJson; }
+    public String getDpoJson() { return dpoJson; }
+    public void setDpoJson(String dpoJson) { this.dpoJson = dpoJson; }
+    public String getInitAdapterDir() { return initAdapterDir; }
+    public void setInitAdapterDir(String initAdapterDir) { this.initAdapterDir = initAdapterDir; }
+    public long getLoraSeed() { return loraSeed; }
+    public void setLoraSeed(long loraSeed) { this.loraSeed = loraSeed; }
+    public long getDropoutSeed() { return dropoutSeed; }
+    public void setDropoutSeed(long dropoutSeed) { this.dropoutSeed = dropoutSeed; }
+}

@@ -1,0 +1,44 @@
+package org.sparkdpo.jobs.train;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.sparkdpo.model.OracleCases;
+import org.sparkdpo.model.TestFixtures;
+import org.sparkdpo.model.dpo.DpoConfig;
+import org.sparkdpo.model.dpo.DpoLossType;
+import org.sparkdpo.model.lora.LoraAdapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The DL4J network around the DPO layer, trained in one JVM without Spark. */
+class DpoNetworkTest {
+    static TrainingModel.Spec spec(DataType dt) throws Exception {
+        LoraAdapter init = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"),
+                org.sparkdpo.model.arch.ModelStore.get(TestFixtures.tinyGpt2(), dt).model(), dt);
+        return TrainingModel.Spec.of(TestFixtures.tinyGpt2().toString(), dt, init.config(),
+                DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), TestFixtures.tinyGpt2().resolve("adapter").toString(), 1, 1);
+    }
+
+    @Test
+    void numParamsIsTheLoraParameterCount() throws Exception {
+        MultiLayerNetwork net = DpoNetworks.build(spec(DataType.FLOAT), OptimizerSettings.sgd(0.5), 1);
+        long lora = 2 * (4 * 32 + 96 * 4) + 2 * (4 * 32 + 32 * 4) + 2 * (4 * 32 + 128 * 4) + 2 * (4 * 128 + 32 * 4);
+        assertEquals(lora, net.numParams());
+    }
+
+    @Test
+    void oneSgdStepMatchesOracle() throws Exception {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            MultiLayerNetwork net = DpoNetworks.build(spec(dt), OptimizerSettings.sgd(0.5), 1);
+            DataSet ds = PairBatchCodec.encode(OracleCases.pairs(), dt);
+            net.fit(ds);
+            double tol = dt == DataType.DOUBLE ? 1e-10 : 1e-5;
+            assertEquals(OracleCases.json().at("/grad_check/loss_value").asDouble(), net.score(), tol, "logged loss " + dt);
+            double after = TrainingModel.of(spec(dt)).objective().run(OracleCases.pairs(), TestSupport.loraArrays(net), false, 0, 0).loss();
+            assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), after, dt == DataType.DOUBLE ? 1e-9 : 1e-4, "after step " + dt);
+        }
+    }
+}

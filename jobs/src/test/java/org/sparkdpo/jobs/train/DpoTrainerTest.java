@@ -1,0 +1,106 @@
+package org.sparkdpo.jobs.train;
+
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpo.common.spark.SparkSessions;
+import org.sparkdpo.model.OracleCases;
+import org.sparkdpo.model.TestFixtures;
+import org.sparkdpo.model.arch.BaseWeights;
+import org.sparkdpo.model.arch.ModelStore;
+import org.sparkdpo.model.dpo.DpoConfig;
+import org.sparkdpo.model.dpo.DpoLossType;
+import org.sparkdpo.model.dpo.DpoObjective;
+import org.sparkdpo.model.lora.LoraAdapter;
+import org.sparkdpo.model.lora.LoraConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** DPO training through DL4J's ParameterAveragingTrainingMaster on a local[2] Spark session. */
+class DpoTrainerTest {
+    static SparkSession spark;
+    static final Path MODEL = TestFixtures.tinyGpt2();
+
+    @BeforeAll
+    static void session() {
+        spark = SparkSessions.forTests();
+    }
+
+    static TrainOptions options(Path data, Path out, String adapterInit, OptimizerSettings opt, int batch, int workers,
+                                int avgFreq, int maxSteps, int checkpointEvery, boolean resume, double evalFraction) {
+        LoraConfig lora = new LoraConfig(4, 8, 0.0, List.of("c_attn", "c_proj", "c_fc"), false, true, "tiny-gpt2");
+        return new TrainOptions(data.toString(), MODEL.toString(), out, adapterInit, null, evalFraction, batch, 8, workers,
+                avgFreq, DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), lora, opt, 1, maxSteps, 7, 11, 13,
+                1, 0, checkpointEvery, 0, resume, DataType.FLOAT, false);
+    }
+
+    @Test
+    void oneSgdStepOnTheOracleBatchMatchesTheOracle(@TempDir Path tmp) throws Exception {
+        Path data = PrecomputedPairs.write(spark, OracleCases.pairs(), tmp.resolve("data"), 2);
+        TrainOptions o = options(data, tmp.resolve("run"), MODEL.resolve("adapter").toString(), OptimizerSettings.sgd(0.5),
+                6, 1, 1, 1, 0, false, 0);
+        DpoTrainer.Result r = DpoTrainer.train(spark, o);
+        assertEquals(1, r.steps());
+        List<Map<String, Object>> lines = MetricsLog.read(r.metricsFile());
+        assertEquals(1, lines.size());
+        assertEquals(OracleCases.json().at("/grad_check/loss_value").asDouble(), ((Number) lines.get(0).get("loss")).doubleValue(), 1e-5);
+        assertEquals(OracleCases.json().at("/grad_check/grad_global_norm").asDouble(), ((Number) lines.get(0).get("grad_norm")).doubleValue(), 1e-4);
+        BaseWeights base = ModelStore.get(MODEL, DataType.FLOAT);
+        LoraAdapter after = LoraAdapter.load(r.adapterDir(), base.model(), DataType.FLOAT);
+        DpoObjective obj = new DpoObjective(base, after.config(), after.pairs().stream().map(LoraAdapter.Pair::module).toList(),
+                DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0));
+        double loss = obj.run(OracleCases.pairs(), LoraWeights.of(after).arrays(DataType.FLOAT), false, 0, 0).loss();
+        assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), loss, 1e-4);
+        for (String key : List.of("loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+                "logps/chosen", "logps/rejected", "logits/chosen", "logits/rejected", "grad_norm", "learning_rate", "epoch", "step")) {
+            assertTrue(lines.get(0).containsKey(key), "metrics carry TRL's " + key);
+        }
+    }
+
+    @Test
+    void twoWorkersLearnAndLeaveTheBaseAlone(@TempDir Path tmp) throws Exception {
+        Path data = PrecomputedPairs.write(spark, PrecomputedPairs.learnable(64, 3), tmp.resolve("data"), 3);
+        BaseWeights base = ModelStore.get(MODEL, DataType.FLOAT);
+        double baseSum = checksum(base);
+        OptimizerSettings adam = new OptimizerSettings("adamw", 2e-2, 0, WarmupDecaySchedule.Decay.CONSTANT, 0.0, 1.0, 0.9, 0.999, 1e-8);
+        TrainOptions o = options(data, tmp.resolve("run"), null, adam, 8, 2, 2, 12, 0, false, 0.25);
+        DpoTrainer.Result r = DpoTrainer.train(spark, o);
+        List<Map<String, Object>> lines = MetricsLog.read(r.metricsFile());
+        List<Map<String, Object>> train = lines.stream().filter(l -> l.containsKey("loss")).toList();
+        double firstLoss = num(train.get(0), "loss"), lastLoss = num(train.get(train.size() - 1), "loss");
+        assertTrue(lastLoss < firstLoss - 0.1, "loss falls: " + firstLoss + " -> " + lastLoss);
+        assertTrue(num(train.get(train.size() - 1), "rewards/accuracies") > num(train.get(0), "rewards/accuracies"), "accuracy rises");
+        assertEquals(Math.log(2), firstLoss, 1e-3, "a fresh adapter (B = 0) starts at log 2");
+        assertEquals(baseSum, checksum(base), 0.0, "base weights unchanged");
+        LoraAdapter out = LoraAdapter.load(r.adapterDir(), base.model(), DataType.FLOAT);
+        LoraAdapter initial = LoraAdapter.init(o.lora(), base.model(), o.loraSeed(), DataType.FLOAT);
+        for (LoraAdapter.Pair p : out.pairs()) {
+            assertNotEquals(initial.pair(p.module().path()).b(), p.b(), "LoRA B of " + p.module().path() + " trained");
+        }
+        assertFalse(r.finalEval().isEmpty());
+        assertTrue(r.finalEval().get("eval_rewards/accuracies") > 0.5, "held-out accuracy " + r.finalEval());
+        assertTrue(Files.exists(r.curvesFile()) && Files.readString(r.curvesFile()).contains("<svg"));
+        assertTrue(Files.readString(r.summaryFile()).contains("bytes_per_averaging_round"));
+    }
+
+    static double num(Map<String, Object> m, String k) {
+        return ((Number) m.get(k)).doubleValue();
+    }
+
+    static double checksum(BaseWeights base) {
+        double s = 0;
+        for (INDArray a : base.tensors().values()) s += a.castTo(DataType.DOUBLE).mul(a.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+        return s;
+    }
+}
