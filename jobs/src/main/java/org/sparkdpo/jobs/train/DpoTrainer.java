@@ -174,13 +174,14 @@ public final class DpoTrainer {
         }, true);
         try {
             sparkNet.fit(limited);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {     // Spark rethrows task failures as the checked SparkException
             String nonFinite = findNonFinite(e);
             if (nonFinite != null) {
                 throw new CommandException(ExitCodes.FAILURE, "training stopped: " + nonFinite
                         + "; the last good checkpoint (if any) is in " + checkpoints.root() + " and is intact", e);
             }
-            throw e;
+            if (e instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("training round failed before step " + (step + 1) + ": " + e.getMessage(), e);
         }
     }
 

@@ -100,6 +100,7 @@ public final class DpoObjective {
                 vars.add(LoraBindings.varName(m.path(), 'A'));
                 vars.add(LoraBindings.varName(m.path(), 'B'));
             }
+            org.sparkdpo.model.nn.GradFunctions.ensure(sd);
             OutAndGrad og = sd.calculateGradientsAndOutputs(ph, outs, vars);
             values = og.getOutputs();
             grads = og.getGradients();
