@@ -38,7 +38,7 @@ public final class Main {
     }
 
     /** Runs {@code args} against {@link Commands#all()} with the process's stdout and stderr. */
-    static int run(String[] args) {
+    public static int run(String[] args) {
         return run(Commands.all(), args, System.out, System.err);
     }
 

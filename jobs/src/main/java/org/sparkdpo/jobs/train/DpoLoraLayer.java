@@ -83,24 +83,42 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         return lastGradNorm;
     }
 
+    /**
+     * The gradient of the mean loss over the batch. With gradient accumulation the batch is run as consecutive
+     * micro-batches (less memory) whose gradients, losses and statistics are combined weighted by their pairs,
+     * which equals one pass over the whole batch for every per-pair loss type.
+     */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
         int step = conf().getIterationCount();
-        DpoObjective.Result r;
+        List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
+        int micro = Math.max(1, Math.min(layerConf().getMicroBatches(), pairs.size()));
+        int chunk = (pairs.size() + micro - 1) / micro;
+        Map<String, INDArray> sum = new LinkedHashMap<>();
+        double loss = 0;
+        DpoStats stats = DpoStats.EMPTY;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
-            long seed = layerConf().getDropoutSeed() * 1_000_003L + step * 7919L + org.sparkdpo.jobs.train.WorkerIdentity.current();
-            r = model().objective().run(pairs, loraArrays(), true, seed, padTo(pairs));
-            lastTokens = pairs.stream().mapToLong(PreferencePair::tokens).sum();
+            for (int from = 0, k = 0; from < pairs.size(); from += chunk, k++) {
+                List<PreferencePair> part = pairs.subList(from, Math.min(pairs.size(), from + chunk));
+                double weight = (double) part.size() / pairs.size();
+                long seed = layerConf().getDropoutSeed() * 1_000_003L + step * 7919L + WorkerIdentity.current() * 104_729L + k;
+                DpoObjective.Result r = model().objective().run(part, loraArrays(), true, seed, padTo(part));
+                for (Map.Entry<String, INDArray> e : r.gradients().entrySet()) {
+                    INDArray g = e.getValue().mul(weight);
+                    sum.merge(e.getKey(), g, INDArray::addi);
+                }
+                loss += weight * r.loss();
+                stats = stats.merge(r.stats());
+            }
         }
         double sq = 0;
         Gradient g = new DefaultGradient(gradientsView);
         for (LinearModule mod : model().modules()) {
             for (char w : new char[]{'A', 'B'}) {
                 String key = DpoLoraLayerConf.paramKey(mod.path(), w);
-                INDArray grad = r.gradients().get(LoraBindings.varName(mod.path(), w));
+                INDArray grad = sum.get(LoraBindings.varName(mod.path(), w));
                 double n = grad.norm2Number().doubleValue();
                 sq += n * n;
                 gradTable.get(key).assign(grad);
@@ -108,13 +126,14 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
             }
         }
         double norm = Math.sqrt(sq);
-        if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
-            throw new NonFiniteLossException(step, r.loss(), norm);
+        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+            throw new NonFiniteLossException(step, loss, norm);
         }
         scoredInput = input;
-        lastLoss = r.loss();
-        lastStats = r.stats();
+        lastLoss = loss;
+        lastStats = stats;
         lastGradNorm = norm;
+        lastTokens = pairs.stream().mapToLong(PreferencePair::tokens).sum();
         return new Pair<>(g, null);
     }
 

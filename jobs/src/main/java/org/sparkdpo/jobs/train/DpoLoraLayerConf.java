@@ -32,6 +32,7 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
     private String initAdapterDir;
     private long loraSeed = 42;
     private long dropoutSeed = 1234;
+    private int microBatches = 1;
 
     public DpoLoraLayerConf() {
         // for Jackson
@@ -45,11 +46,12 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
         this.initAdapterDir = spec.initAdapterDir();
         this.loraSeed = spec.loraSeed();
         this.dropoutSeed = spec.dropoutSeed();
+        this.microBatches = spec.microBatches();
     }
 
     /** The spec this configuration carries. */
     public TrainingModel.Spec spec() {
-        return new TrainingModel.Spec(modelDir, computeDtype, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed);
+        return new TrainingModel.Spec(modelDir, computeDtype, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed, microBatches);
     }
 
     /** DL4J parameter key of a module's matrix; DL4J splits keys at '_' so underscores become dashes. */
@@ -116,4 +118,6 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
     public void setLoraSeed(long loraSeed) { this.loraSeed = loraSeed; }
     public long getDropoutSeed() { return dropoutSeed; }
     public void setDropoutSeed(long dropoutSeed) { this.dropoutSeed = dropoutSeed; }
+    public int getMicroBatches() { return microBatches; }
+    public void setMicroBatches(int microBatches) { this.microBatches = microBatches; }
 }

@@ -67,7 +67,8 @@ public final class DpoTrainer {
         TrainerState state = ckpt.map(CheckpointStore.Loaded::state)
                 .orElse(new TrainerState(0, 0, 0, 0, o.dataSeed(), o.loraSeed(), o.dropoutSeed()));
         String init = ckpt.map(c -> c.adapterDir().toString()).orElse(o.adapterInit());
-        TrainingModel.Spec spec = TrainingModel.Spec.of(o.model(), o.dtype(), lora, o.dpo(), init, state.loraSeed(), state.dropoutSeed());
+        TrainingModel.Spec spec = TrainingModel.Spec.of(o.model(), o.dtype(), lora, o.dpo(), init, state.loraSeed(), state.dropoutSeed(),
+                o.gradientAccumulation());
 
         int stepsPerEpoch = new RoundLayout(o.workers(), o.averagingFrequency(),
                 (train.size() + o.batchSize() - 1) / o.batchSize()).stepsPerEpoch();
@@ -206,7 +207,13 @@ public final class DpoTrainer {
     }
 
     private static LoraConfig loraConfig(TrainOptions o) throws IOException {
-        if (o.adapterInit() == null) return o.lora();
+        if (o.adapterInit() == null) {
+            LoraConfig l = o.lora();
+            boolean conv1d = ModelStore.get(Path.of(o.model()), o.dtype()).model().linearModules().get(0).layout()
+                    == org.sparkdpo.model.arch.LinearLayout.CONV1D;
+            return new LoraConfig(l.r(), l.loraAlpha(), l.loraDropout(), l.targetModules(), l.useRslora(), conv1d,
+                    l.baseModelNameOrPath());
+        }
         LoraAdapter a = LoraAdapter.load(Path.of(o.adapterInit()), ModelStore.get(Path.of(o.model()), o.dtype()).model(), o.dtype());
         LoraConfig c = a.config();
         double dropout = o.lora() != null ? o.lora().loraDropout() : c.loraDropout();

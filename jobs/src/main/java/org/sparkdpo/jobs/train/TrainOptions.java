@@ -17,13 +17,13 @@ import java.nio.file.Path;
  * @param checkpointEvery checkpoint every this many steps (0 = never), at the first round boundary at or after it
  */
 public record TrainOptions(String data, String model, Path out, String adapterInit, String evalData, double evalFraction,
-                           int batchSize, int evalBatchSize, int workers, int averagingFrequency, DpoConfig dpo,
+                           int batchSize, int gradientAccumulation, int evalBatchSize, int workers, int averagingFrequency, DpoConfig dpo,
                            LoraConfig lora, OptimizerSettings optimizer, int epochs, int maxSteps, long dataSeed,
                            long loraSeed, long dropoutSeed, int logEvery, int evalEvery, int checkpointEvery,
                            int keepCheckpoints, boolean resume, DataType dtype, boolean groupByLength) {
     public TrainOptions {
-        if (batchSize <= 0 || workers <= 0 || averagingFrequency <= 0 || logEvery <= 0) {
-            throw new IllegalArgumentException("batch size, workers, averaging frequency and log-every must be positive");
+        if (batchSize <= 0 || gradientAccumulation <= 0 || workers <= 0 || averagingFrequency <= 0 || logEvery <= 0) {
+            throw new IllegalArgumentException("batch size, gradient accumulation, workers, averaging frequency and log-every must be positive");
         }
         if (epochs <= 0 && maxSteps <= 0) throw new IllegalArgumentException("set epochs or max-steps");
     }

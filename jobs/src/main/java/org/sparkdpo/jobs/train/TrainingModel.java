@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TrainingModel {
     /** The run's model settings as plain strings, as they travel inside DL4J's layer configuration. */
     public record Spec(String modelDir, String dtypeName, String loraJson, String dpoJson, String initAdapterDir,
-                       long loraSeed, long dropoutSeed) implements Serializable {
+                       long loraSeed, long dropoutSeed, int microBatches) implements Serializable {
         public DataType dtype() {
             return switch (dtypeName) {
                 case "float32" -> DataType.FLOAT;
@@ -38,10 +38,10 @@ public final class TrainingModel {
         }
 
         public static Spec of(String modelDir, DataType dtype, LoraConfig lora, DpoConfig dpo, String initAdapterDir,
-                              long loraSeed, long dropoutSeed) {
+                              long loraSeed, long dropoutSeed, int microBatches) {
             try {
                 return new Spec(modelDir, dtype == DataType.DOUBLE ? "float64" : "float32", JSON.writeValueAsString(lora),
-                        JSON.writeValueAsString(dpo), initAdapterDir, loraSeed, dropoutSeed);
+                        JSON.writeValueAsString(dpo), initAdapterDir, loraSeed, dropoutSeed, microBatches);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -16,10 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The DL4J network around the DPO layer, trained in one JVM without Spark. */
 class DpoNetworkTest {
     static TrainingModel.Spec spec(DataType dt) throws Exception {
+        return spec(dt, 1);
+    }
+
+    static TrainingModel.Spec spec(DataType dt, int microBatches) throws Exception {
         LoraAdapter init = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"),
                 org.sparkdpo.model.arch.ModelStore.get(TestFixtures.tinyGpt2(), dt).model(), dt);
         return TrainingModel.Spec.of(TestFixtures.tinyGpt2().toString(), dt, init.config(),
-                DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), TestFixtures.tinyGpt2().resolve("adapter").toString(), 1, 1);
+                DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), TestFixtures.tinyGpt2().resolve("adapter").toString(), 1, 1, microBatches);
     }
 
     @Test
@@ -39,6 +43,17 @@ class DpoNetworkTest {
             assertEquals(OracleCases.json().at("/grad_check/loss_value").asDouble(), net.score(), tol, "logged loss " + dt);
             double after = TrainingModel.of(spec(dt)).objective().run(OracleCases.pairs(), TestSupport.loraArrays(net), false, 0, 0).loss();
             assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), after, dt == DataType.DOUBLE ? 1e-9 : 1e-4, "after step " + dt);
+        }
+    }
+
+    @Test
+    void gradientAccumulationEqualsTheWholeBatch() throws Exception {
+        for (int micro : new int[]{2, 3, 6}) {
+            MultiLayerNetwork net = DpoNetworks.build(spec(DataType.DOUBLE, micro), OptimizerSettings.sgd(0.5), 1);
+            net.fit(PairBatchCodec.encode(OracleCases.pairs(), DataType.DOUBLE));
+            assertEquals(OracleCases.json().at("/grad_check/loss_value").asDouble(), net.score(), 1e-10, "micro-batches " + micro);
+            double after = TrainingModel.of(spec(DataType.DOUBLE)).objective().run(OracleCases.pairs(), TestSupport.loraArrays(net), false, 0, 0).loss();
+            assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), after, 1e-9, "micro-batches " + micro);
         }
     }
 }

@@ -38,7 +38,7 @@ class DpoTrainerResumeTest {
         OptimizerSettings adamw = new OptimizerSettings("adamw", 1e-2, 2, WarmupDecaySchedule.Decay.LINEAR, 0.01, 0.5, 0.9, 0.999, 1e-8);
         TrainOptions base = DpoTrainerTest.options(data, out, null, adamw, 4, 2, 1, 6, 2, resume, 0);
         return new TrainOptions(base.data(), base.model(), base.out(), base.adapterInit(), base.evalData(), base.evalFraction(),
-                base.batchSize(), base.evalBatchSize(), base.workers(), base.averagingFrequency(), base.dpo(), base.lora(),
+                base.batchSize(), base.gradientAccumulation(), base.evalBatchSize(), base.workers(), base.averagingFrequency(), base.dpo(), base.lora(),
                 base.optimizer(), base.epochs(), base.maxSteps(), base.dataSeed(), base.loraSeed(), base.dropoutSeed(),
                 base.logEvery(), base.evalEvery(), base.checkpointEvery(), 0, base.resume(), base.dtype(), true);
     }

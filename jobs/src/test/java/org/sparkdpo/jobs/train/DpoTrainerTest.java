@@ -40,7 +40,7 @@ class DpoTrainerTest {
     static TrainOptions options(Path data, Path out, String adapterInit, OptimizerSettings opt, int batch, int workers,
                                 int avgFreq, int maxSteps, int checkpointEvery, boolean resume, double evalFraction) {
         LoraConfig lora = new LoraConfig(4, 8, 0.0, List.of("c_attn", "c_proj", "c_fc"), false, true, "tiny-gpt2");
-        return new TrainOptions(data.toString(), MODEL.toString(), out, adapterInit, null, evalFraction, batch, 8, workers,
+        return new TrainOptions(data.toString(), MODEL.toString(), out, adapterInit, null, evalFraction, batch, 1, 8, workers,
                 avgFreq, DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), lora, opt, 1, maxSteps, 7, 11, 13,
                 1, 0, checkpointEvery, 0, resume, DataType.FLOAT, false);
     }
@@ -68,30 +68,53 @@ class DpoTrainerTest {
         }
     }
 
+    /** Through the command line, as a user runs it: train on 2 workers, then eval the written adapter. */
     @Test
-    void twoWorkersLearnAndLeaveTheBaseAlone(@TempDir Path tmp) throws Exception {
-        Path data = PrecomputedPairs.write(spark, PrecomputedPairs.learnable(64, 3), tmp.resolve("data"), 3);
+    void twoWorkersLearnLeaveTheBaseAloneAndTheAdapterReproducesTheEval(@TempDir Path tmp) throws Exception {
+        List<org.sparkdpo.model.dpo.PreferencePair> all = PrecomputedPairs.learnable(80, 3);
+        Path data = PrecomputedPairs.write(spark, all.subList(0, 64), tmp.resolve("train"), 3);
+        Path evalData = PrecomputedPairs.write(spark, all.subList(64, 80), tmp.resolve("eval"), 1);
         BaseWeights base = ModelStore.get(MODEL, DataType.FLOAT);
         double baseSum = checksum(base);
-        OptimizerSettings adam = new OptimizerSettings("adamw", 2e-2, 0, WarmupDecaySchedule.Decay.CONSTANT, 0.0, 1.0, 0.9, 0.999, 1e-8);
-        TrainOptions o = options(data, tmp.resolve("run"), null, adam, 8, 2, 2, 12, 0, false, 0.25);
-        DpoTrainer.Result r = DpoTrainer.train(spark, o);
-        List<Map<String, Object>> lines = MetricsLog.read(r.metricsFile());
+        Path out = tmp.resolve("run");
+        int rc = org.sparkdpo.jobs.cli.Main.run(new String[]{"train", "--data", data.toString(), "--model", MODEL.toString(),
+                "--out", out.toString(), "--eval-data", evalData.toString(), "--workers", "2", "--batch-size", "8",
+                "--averaging-frequency", "2", "--max-steps", "12", "--lr", "2e-2", "--lr-scheduler", "constant",
+                "--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "c_attn,c_proj,c_fc", "--log-every", "1",
+                "--eval-every", "6", "--eval-batch-size", "8", "--lora-seed", "11"});
+        assertEquals(0, rc);
+        List<Map<String, Object>> lines = MetricsLog.read(out.resolve("metrics.jsonl"));
         List<Map<String, Object>> train = lines.stream().filter(l -> l.containsKey("loss")).toList();
+        assertEquals(12, train.size());
         double firstLoss = num(train.get(0), "loss"), lastLoss = num(train.get(train.size() - 1), "loss");
         assertTrue(lastLoss < firstLoss - 0.1, "loss falls: " + firstLoss + " -> " + lastLoss);
         assertTrue(num(train.get(train.size() - 1), "rewards/accuracies") > num(train.get(0), "rewards/accuracies"), "accuracy rises");
         assertEquals(Math.log(2), firstLoss, 1e-3, "a fresh adapter (B = 0) starts at log 2");
+        assertEquals(2, lines.stream().filter(l -> l.containsKey("eval_loss")).count(), "eval at step 6 and at the end");
         assertEquals(baseSum, checksum(base), 0.0, "base weights unchanged");
-        LoraAdapter out = LoraAdapter.load(r.adapterDir(), base.model(), DataType.FLOAT);
-        LoraAdapter initial = LoraAdapter.init(o.lora(), base.model(), o.loraSeed(), DataType.FLOAT);
-        for (LoraAdapter.Pair p : out.pairs()) {
+        LoraAdapter trained = LoraAdapter.load(out.resolve("adapter"), base.model(), DataType.FLOAT);
+        LoraConfig cfg = trained.config();
+        assertTrue(cfg.fanInFanOut(), "GPT-2 adapters are written with fan_in_fan_out");
+        LoraAdapter initial = LoraAdapter.init(cfg, base.model(), 11, DataType.FLOAT);
+        for (LoraAdapter.Pair p : trained.pairs()) {
             assertNotEquals(initial.pair(p.module().path()).b(), p.b(), "LoRA B of " + p.module().path() + " trained");
         }
-        assertFalse(r.finalEval().isEmpty());
-        assertTrue(r.finalEval().get("eval_rewards/accuracies") > 0.5, "held-out accuracy " + r.finalEval());
-        assertTrue(Files.exists(r.curvesFile()) && Files.readString(r.curvesFile()).contains("<svg"));
-        assertTrue(Files.readString(r.summaryFile()).contains("bytes_per_averaging_round"));
+        assertTrue(Files.exists(out.resolve("training_curves.html")) && Files.readString(out.resolve("training_curves.html")).contains("<svg"));
+        var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertTrue(summary.get("bytes_per_averaging_round").asLong() > 0);
+        double trainerEvalAcc = summary.at("/final_eval/eval_rewards~1accuracies").asDouble();
+        assertTrue(trainerEvalAcc > 0.5, "held-out accuracy " + trainerEvalAcc);
+
+        Path evalOut = tmp.resolve("eval-out");
+        rc = org.sparkdpo.jobs.cli.Main.run(new String[]{"eval", "--data", evalData.toString(), "--model", MODEL.toString(),
+                "--adapter", out.resolve("adapter").toString(), "--out", evalOut.toString(), "--batch-size", "8"});
+        assertEquals(0, rc);
+        var evalSummary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(evalOut.resolve("summary.json").toFile());
+        for (String k : List.of("eval_loss", "eval_rewards/accuracies", "eval_rewards/margins", "eval_rewards/chosen", "eval_logps/rejected")) {
+            double a = summary.get("final_eval").get(k).asDouble(), b = evalSummary.get(k).asDouble();
+            assertEquals(a, b, 1e-5 * Math.max(1, Math.abs(a)), k + ": trainer " + a + " vs eval command " + b);
+        }
+        assertEquals(16, spark.read().parquet(evalOut.resolve("pairs").toString()).count());
     }
 
     static double num(Map<String, Object> m, String k) {
