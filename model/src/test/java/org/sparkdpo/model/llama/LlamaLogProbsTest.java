@@ -4,7 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.sparkdpo.model.OracleCases;
+import org.sparkdpo.model.arch.ModelGraph;
+import org.sparkdpo.model.io.SafeTensorsFile;
+import org.sparkdpo.model.lora.LoraBindings;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.logprob.Completion;
@@ -13,7 +20,9 @@ import org.sparkdpo.model.logprob.CompletionScores;
 import org.sparkdpo.model.lora.LoraAdapter;
 
 import java.util.List;
+import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +70,36 @@ class LlamaLogProbsTest {
             assertTrue(OracleCases.closeRel(got.sums()[i], w.get("logp_sum").asDouble(), rel),
                     what + ": sum of seq " + i + ": " + got.sums()[i] + " vs " + w.get("logp_sum").asDouble());
             assertTrue(OracleCases.closeRel(got.mean(i), w.get("logp_mean").asDouble(), rel), what + ": mean of seq " + i);
+        }
+    }
+
+    /** The model interface itself: final hidden states of examples[0] prompt+chosen, base and LoRA (debug.safetensors). */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "mistral", "qwen2"})
+    void hiddenStatesMatchTheReferenceIntermediates(String name) throws Exception {
+        LlamaOracle o = LlamaOracle.of(name);
+        BaseWeights b = base(o, DataType.DOUBLE);
+        LoraAdapter a = adapter(o, b);
+        try (SafeTensorsFile f = SafeTensorsFile.open(o.dir().resolve("debug.safetensors"))) {
+            long[] ids = f.read("input_ids", DataType.INT64).toLongVector();
+            int t = ids.length;
+            for (boolean lora : new boolean[]{false, true}) {
+                SameDiff sd = SameDiff.create();
+                ModelGraph g = lora ? ModelGraph.withLora(sd, b, LoraBindings.of(sd, a, false, false), a.config().scaling())
+                        : ModelGraph.frozen(sd, b);
+                SDVariable idv = sd.placeHolder("ids", DataType.INT64, t);
+                SDVariable pos = sd.placeHolder("pos", DataType.INT64, t);
+                SDVariable h = b.model().hiddenStates(g, idv, pos, 1, t);
+                long[] positions = new long[t];
+                for (int i = 0; i < t; i++) positions[i] = i;
+                INDArray got = sd.output(Map.of("ids", Nd4j.createFromArray(ids), "pos", Nd4j.createFromArray(positions)),
+                        h.name()).get(h.name());
+                INDArray want = f.read((lora ? "lora." : "base.") + "final_norm", DataType.DOUBLE);
+                assertArrayEquals(want.shape(), got.shape());
+                double scale = want.amaxNumber().doubleValue();
+                double[] w = want.reshape(-1).toDoubleVector(), gv = got.reshape(-1).toDoubleVector();
+                for (int i = 0; i < w.length; i++) assertEquals(w[i], gv[i], 1e-10 * scale, name + " lora=" + lora + " [" + i + "]");
+            }
         }
     }
 
