@@ -105,14 +105,14 @@ public final class Ops {
      */
     public static INDArray causalMask(int t, int window, DataType dtype) {
         double neg = dtype == DataType.DOUBLE ? -1e300 : -1e30;
-        INDArray m = Nd4j.zeros(dtype, t, t);
+        double[] m = new double[t * t];
         for (int i = 0; i < t; i++) {
             for (int j = 0; j < t; j++) {
                 boolean visible = j <= i && (window <= 0 || j > i - window);
-                if (!visible) m.putScalar(i, j, neg);
+                if (!visible) m[i * t + j] = neg;
             }
         }
-        return m;
+        return Nd4j.create(m, new long[]{t, t}, DataType.DOUBLE).castTo(dtype);
     }
 
     /**
