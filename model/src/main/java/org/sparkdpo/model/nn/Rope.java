@@ -10,8 +10,8 @@ import org.sparkdpo.model.config.LlamaConfig.RopeScaling;
  * Rotary position embedding tables with Hugging Face's numerics. transformers computes the inverse frequencies
  * and the rotation angles (inv_freq * position) in float32 whatever the model's dtype, so the angles are
  * reproduced here step by step in float arithmetic (including the llama3 and linear frequency scaling); only their
- * cos and sin are then taken in float64. Exact float64 angles would drift from transformers by up to ~1e-3 rad at
- * positions in the thousands.
+ * cos and sin are then taken in float64. Exact float64 angles would differ from transformers' by 1e-4 rad and more
+ * at positions in the thousands (the float32 rounding of angles of that size).
  *
  * <p>One deliberate difference: {@code base ** (2i/d)} is the correctly rounded float32 power, whereas torch's
  * vectorised powf is 1 ulp off for a few (base, d) pairs (e.g. base 1e6, d 128, i = 37); the effect on an angle
