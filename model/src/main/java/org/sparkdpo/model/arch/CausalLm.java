@@ -26,7 +26,10 @@ public interface CausalLm {
     /** The linear maps LoRA can target, in model order. */
     List<LinearModule> linearModules();
 
-    /** Final hidden states [S*T, E] (after the last norm) for token ids [S*T] at positions [S*T]. */
+    /**
+     * Final hidden states [S*T, E] (after the last norm) for token ids [S*T] at positions [S*T]. Positions lie in
+     * [0, t) (rotary models build their cos/sin tables for the graph's length) and below {@code maxPositions()}.
+     */
     SDVariable hiddenStates(ModelGraph g, SDVariable idsFlat, SDVariable positionsFlat, int s, int t);
 
     /** The output projection as [V, E] (the tied input embedding when the model ties them). */

@@ -3,6 +3,7 @@ package org.sparkdpo.model.arch;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.nn.Ops;
 
 import java.util.HashMap;
@@ -78,7 +79,22 @@ public final class ModelGraph {
 
     /** The [T, T] causal mask as a graph constant, one per sequence length. */
     public SDVariable causalMask(int t) {
-        return bound.computeIfAbsent("causal_mask_" + t, n -> sd.constant(n, Ops.causalMask(t, base.dtype())));
+        return causalMask(t, 0);
+    }
+
+    /** The [T, T] causal mask limited to a sliding window (0 or a window >= T: plain causal), bound once per graph. */
+    public SDVariable causalMask(int t, int window) {
+        int w = window >= t ? 0 : window;
+        String name = w == 0 ? "causal_mask_" + t : "causal_mask_" + t + "_window_" + w;
+        return bound.computeIfAbsent(name, n -> sd.constant(n, Ops.causalMask(t, w, base.dtype())));
+    }
+
+    /**
+     * A constant that is not a checkpoint weight (e.g. rotary tables), created by {@code value} on first use and
+     * bound once per graph under {@code name}.
+     */
+    public SDVariable constant(String name, java.util.function.Supplier<INDArray> value) {
+        return bound.computeIfAbsent(name, n -> sd.constant(n, value.get()));
     }
 
     /** x [N, in] through the linear map {@code m} (bias if it has one), plus its LoRA delta if bound. */

@@ -7,14 +7,14 @@ import java.util.OptionalInt;
 
 /**
  * The {@code config.json} of a model architecture we can run. Sealed so that every consumer can switch over the
- * supported architectures exhaustively; a new architecture (e.g. a {@code LlamaConfig} record for
- * {@code model_type} llama/mistral/qwen2) is added by listing it in {@code permits}, in {@link #SUPPORTED_MODEL_TYPES}
- * and in the switch of {@link #load}.
+ * supported architectures exhaustively; a new architecture is added by listing it in {@code permits}, in
+ * {@link #SUPPORTED_MODEL_TYPES} and in the switch of {@link #parse}.
  */
-public sealed interface ModelConfig permits Gpt2Config {
+public sealed interface ModelConfig permits Gpt2Config, LlamaConfig {
 
     /** The {@code model_type} values {@link #load} accepts. */
-    List<String> SUPPORTED_MODEL_TYPES = List.of(Gpt2Config.MODEL_TYPE);
+    List<String> SUPPORTED_MODEL_TYPES = List.of(Gpt2Config.MODEL_TYPE, LlamaConfig.LLAMA, LlamaConfig.MISTRAL,
+            LlamaConfig.QWEN2);
 
     /** The Hugging Face {@code model_type}, e.g. "gpt2". */
     String modelType();
@@ -60,6 +60,10 @@ public sealed interface ModelConfig permits Gpt2Config {
         switch (type) {
             case Gpt2Config.MODEL_TYPE:
                 return Gpt2Config.parse(json);
+            case LlamaConfig.LLAMA:
+            case LlamaConfig.MISTRAL:
+            case LlamaConfig.QWEN2:
+                return LlamaConfig.parse(json);
             default:
                 throw json.error("model_type", "unsupported model type '" + type + "'; supported model types: "
                         + SUPPORTED_MODEL_TYPES);

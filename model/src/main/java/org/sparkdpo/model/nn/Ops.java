@@ -43,6 +43,29 @@ public final class Ops {
         return x.mul(sd.nn.sigmoid(x));
     }
 
+    /** SwiGLU, the Llama-family MLP activation: silu(gate) * up, elementwise. */
+    public static SDVariable swiGlu(SameDiff sd, SDVariable gate, SDVariable up) {
+        return silu(sd, gate).mul(up);
+    }
+
+    /**
+     * Rotary position embedding with Hugging Face's non-interleaved convention, x cos + rotate_half(x) sin per head.
+     *
+     * @param x          [N, H*D] (heads side by side, as a projection's output)
+     * @param cos        [N, D] the cos row of each row's position (see {@link Rope#tables})
+     * @param sin        [N, D]
+     * @param rotateHalf the constant [D, D] of {@link Rope#rotateHalfMatrix}
+     * @return [N, H*D]
+     */
+    public static SDVariable rotary(SameDiff sd, SDVariable x, SDVariable cos, SDVariable sin, SDVariable rotateHalf,
+                                    long n, int heads, int headDim) {
+        SDVariable perHead = x.reshape(n, heads, headDim);
+        SDVariable rotated = sd.mmul(x.reshape(n * heads, headDim), rotateHalf).reshape(n, heads, headDim);
+        SDVariable c = cos.reshape(n, 1, headDim);
+        SDVariable s = sin.reshape(n, 1, headDim);
+        return perHead.mul(c).add(rotated.mul(s)).reshape(n, (long) heads * headDim);
+    }
+
     /** Softmax along the last axis, computed as exp(x - max) / sum. */
     public static SDVariable softmaxLastAxis(SameDiff sd, SDVariable x, int lastAxis) {
         SDVariable shifted = x.sub(x.max(true, lastAxis));
@@ -73,12 +96,23 @@ public final class Ops {
 
     /** A [T, T] additive causal mask: 0 where key position <= query position, a large negative number above. */
     public static INDArray causalMask(int t, DataType dtype) {
+        return causalMask(t, 0, dtype);
+    }
+
+    /**
+     * A [T, T] additive causal mask with a sliding window: query i sees key j iff j <= i and, when {@code window}
+     * is positive, j > i - window (i.e. the window counts the query's own position, as transformers' masks do).
+     */
+    public static INDArray causalMask(int t, int window, DataType dtype) {
         double neg = dtype == DataType.DOUBLE ? -1e300 : -1e30;
-        INDArray m = Nd4j.zeros(dtype, t, t);
+        double[] m = new double[t * t];
         for (int i = 0; i < t; i++) {
-            for (int j = i + 1; j < t; j++) m.putScalar(i, j, neg);
+            for (int j = 0; j < t; j++) {
+                boolean visible = j <= i && (window <= 0 || j > i - window);
+                if (!visible) m[i * t + j] = neg;
+            }
         }
-        return m;
+        return Nd4j.create(m, new long[]{t, t}, DataType.DOUBLE).castTo(dtype);
     }
 
     /**

@@ -69,7 +69,7 @@ class ModelConfigTest {
         InvalidConfigException e = rejected(n -> n.put("model_type", "bert"));
         assertEquals("model_type", e.field());
         assertTrue(e.getMessage().contains("'bert'"), e.getMessage());
-        assertTrue(e.getMessage().contains("[gpt2]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[gpt2, llama, mistral, qwen2]"), e.getMessage());
     }
 
     @Test

@@ -86,6 +86,50 @@ class OpsGradientCheckTest {
     }
 
     @Test
+    void swiGluGateAndUp() {
+        INDArray up = rand(6, 7).muli(2), gate = rand(6, 7).muli(3).addi(0.3);
+        check("swiGlu d/dgate", gate, (sd, g) -> Ops.swiGlu(sd, g, sd.constant(up)));
+        check("swiGlu d/dup", up, (sd, u) -> Ops.swiGlu(sd, sd.constant(gate), u));
+    }
+
+    /** RoPE application w.r.t. its input (what LoRA on q_proj/k_proj differentiates through), 3 heads of 4. */
+    @Test
+    void rotaryPositionEmbedding() {
+        int n = 5, heads = 3, d = 4;
+        float[] inv = Rope.inverseFrequencies(d, 10000.0, null);
+        INDArray[] tables = Rope.tables(inv, 12, DataType.DOUBLE);
+        INDArray pos = Nd4j.createFromArray(new long[]{0, 1, 2, 7, 11});
+        INDArray rot = Rope.rotateHalfMatrix(d, DataType.DOUBLE);
+        check("rotary", rand(n, heads * d), (sd, x) -> Ops.rotary(sd, x,
+                sd.gather(sd.constant(tables[0]), sd.constant(pos), 0), sd.gather(sd.constant(tables[1]), sd.constant(pos), 0),
+                sd.constant(rot), n, heads, d));
+    }
+
+    @Test
+    void slidingWindowAttentionWithGroupedQueries() {
+        int s = 2, t = 6, h = 4, kv = 2, d = 3, window = 3;
+        INDArray k = rand(s * t, kv * d).muli(0.7), v = rand(s * t, kv * d);
+        INDArray mask = Ops.causalMask(t, window, DataType.DOUBLE);
+        check("windowed attention dq", rand(s * t, h * d), (sd, q) -> Ops.causalAttention(sd, q, sd.constant(k), sd.constant(v),
+                s, t, h, kv, d, 1 / Math.sqrt(d), sd.constant(mask)));
+        INDArray q = rand(s * t, h * d);
+        check("windowed attention dv", v, (sd, vv) -> Ops.causalAttention(sd, sd.constant(q), sd.constant(k), vv,
+                s, t, h, kv, d, 1 / Math.sqrt(d), sd.constant(mask)));
+    }
+
+    @Test
+    void slidingWindowMaskCountsTheQueryItself() {
+        INDArray m = Ops.causalMask(5, 2, DataType.DOUBLE);
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 5; j++) {
+                boolean visible = j == i || j == i - 1;                       // window 2: itself and one before
+                assertEquals(visible, m.getDouble(i, j) == 0.0, "(" + i + "," + j + ")");
+            }
+        }
+        assertEquals(Ops.causalMask(5, DataType.DOUBLE), Ops.causalMask(5, 5, DataType.DOUBLE), "window >= T is causal");
+    }
+
+    @Test
     void logSoftmax() {
         check("logSoftmax", rand(4, 11).muli(4), Ops::logSoftmaxRows);
     }
