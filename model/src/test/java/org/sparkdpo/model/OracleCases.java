@@ -44,8 +44,22 @@ public final class OracleCases {
 
     /** The six examples as pairs with the oracle's reference log-prob sums. */
     public static List<PreferencePair> pairs() {
+        return pairs(json());
+    }
+
+    /** cases.json of any oracle folder (GPT-2 or oracle-llama/*). */
+    public static JsonNode read(java.nio.file.Path modelDir) {
+        try {
+            return new ObjectMapper().readTree(modelDir.resolve("cases.json").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The examples of a cases.json as pairs with its reference log-prob sums. */
+    public static List<PreferencePair> pairs(JsonNode cases) {
         List<PreferencePair> out = new ArrayList<>();
-        for (JsonNode e : examples()) {
+        for (JsonNode e : cases.get("examples")) {
             out.add(new PreferencePair(e.get("name").asText(), ints(e.get("prompt_ids")), ints(e.get("chosen_ids")),
                     ints(e.get("rejected_ids")), e.at("/reference/chosen/logp_sum").asDouble(),
                     e.at("/reference/rejected/logp_sum").asDouble()));
