@@ -1,0 +1,25 @@
+package org.sparkdpo.jobs.precompute;
+
+import java.io.Serializable;
+import org.sparkdpo.jobs.common.HadoopConf;
+
+/**
+ * Everything a shard task needs, shipped in its closure: paths (never the weights), batching, the expected
+ * fingerprints and the Hadoop configuration.
+ *
+ * @param inputDir          qualified input folder
+ * @param outDir            qualified output folder
+ * @param model             model folder as given (Hadoop path); each executor localizes it
+ * @param adapter           adapter folder as given, or null
+ * @param dtype             compute dtype
+ * @param batchTokens       token budget per forward pass
+ * @param maxBatch          sequences per forward pass at most
+ * @param modelFingerprint  the weights the driver fingerprinted (checked on every executor)
+ * @param fingerprint       the run fingerprint written into markers
+ * @param runId             identifies this run in markers and temporary names
+ * @param failFirstAttemptOf test hook, see {@link PrecomputeOptions#failFirstAttemptOf()}
+ * @param conf              Hadoop configuration
+ */
+record TaskSettings(String inputDir, String outDir, String model, String adapter, PrecomputeOptions.Dtype dtype,
+                    int batchTokens, int maxBatch, String modelFingerprint, String fingerprint, String runId,
+                    String failFirstAttemptOf, HadoopConf conf) implements Serializable {}
