@@ -47,6 +47,17 @@ public final class LocalCopies {
         return copyToCache(fs, qualified, cacheRoot());
     }
 
+    /**
+     * {@link #localize} with this JVM's Hadoop settings: on a Spark driver or executor those of the Spark
+     * configuration ({@code spark.hadoop.*} included), elsewhere the default Hadoop configuration.
+     */
+    public static java.nio.file.Path localizeHere(String hadoopPath) throws IOException {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        Configuration conf = env == null ? new Configuration()
+                : org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
+        return localize(hadoopPath, conf);
+    }
+
     /** The cache folder in use. */
     public static java.nio.file.Path cacheRoot() {
         String dir = System.getProperty(CACHE_PROPERTY);

@@ -209,12 +209,13 @@ public final class DpoTrainer {
     private static LoraConfig loraConfig(TrainOptions o) throws IOException {
         if (o.adapterInit() == null) {
             LoraConfig l = o.lora();
-            boolean conv1d = ModelStore.get(Path.of(o.model()), o.dtype()).model().linearModules().get(0).layout()
+            boolean conv1d = ModelStore.get(TrainingModel.local(o.model()), o.dtype()).model().linearModules().get(0).layout()
                     == org.sparkdpo.model.arch.LinearLayout.CONV1D;
             return new LoraConfig(l.r(), l.loraAlpha(), l.loraDropout(), l.targetModules(), l.useRslora(), conv1d,
                     l.baseModelNameOrPath());
         }
-        LoraAdapter a = LoraAdapter.load(Path.of(o.adapterInit()), ModelStore.get(Path.of(o.model()), o.dtype()).model(), o.dtype());
+        LoraAdapter a = LoraAdapter.load(TrainingModel.local(o.adapterInit()),
+                ModelStore.get(TrainingModel.local(o.model()), o.dtype()).model(), o.dtype());
         LoraConfig c = a.config();
         double dropout = o.lora() != null ? o.lora().loraDropout() : c.loraDropout();
         return new LoraConfig(c.r(), c.loraAlpha(), dropout, c.targetModules(), c.useRslora(), c.fanInFanOut(), c.baseModelNameOrPath());

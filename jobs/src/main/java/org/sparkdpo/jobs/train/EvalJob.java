@@ -55,9 +55,9 @@ public final class EvalJob {
         if (Files.exists(o.out())) throw new org.sparkdpo.jobs.cli.CommandException(
                 org.sparkdpo.jobs.cli.ExitCodes.REFUSED, "output folder " + o.out() + " already exists");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        var base = ModelStore.get(Path.of(o.model()), o.dtype());
+        var base = ModelStore.get(TrainingModel.local(o.model()), o.dtype());
         LoraAdapter adapter = o.adapter() == null ? LoraWeights.identity(base.model(), o.dtype())
-                : LoraAdapter.load(Path.of(o.adapter()), base.model(), o.dtype());
+                : LoraAdapter.load(TrainingModel.local(o.adapter()), base.model(), o.dtype());
         TrainingModel.Spec spec = TrainingModel.Spec.of(o.model(), o.dtype(), adapter.config(), o.dpo(), null, 0, 0, 1);
         PairDataset data = PairDataset.read(spark, o.data());
         Broadcast<LoraWeights> w = sc.broadcast(LoraWeights.of(adapter));

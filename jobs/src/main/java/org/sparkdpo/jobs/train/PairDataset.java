@@ -50,7 +50,8 @@ public final class PairDataset {
     public static PairDataset read(SparkSession spark, String path, Holdout holdout) {
         Dataset<Row> df;
         try {
-            df = spark.read().parquet(path);
+            df = spark.read().parquet(org.sparkdpo.jobs.common.ShardedData.parquetFiles(path,
+                    spark.sparkContext().hadoopConfiguration()));
         } catch (Exception e) {
             throw new CommandException(ExitCodes.FAILURE, "cannot read prepared data at " + path + ": " + e.getMessage(), e);
         }

@@ -60,7 +60,7 @@ public final class TrainingModel {
 
     private TrainingModel(Spec spec) {
         this.spec = spec;
-        this.base = ModelStore.get(Path.of(spec.modelDir()), spec.dtype());
+        this.base = ModelStore.get(local(spec.modelDir()), spec.dtype());
         try {
             this.lora = JSON.readValue(spec.loraJson(), LoraConfig.class);
             this.dpo = JSON.readValue(spec.dpoJson(), DpoConfig.class);
@@ -69,6 +69,15 @@ public final class TrainingModel {
         }
         this.modules = LoraTargets.resolve(lora, base.model());
         this.objectives = ThreadLocal.withInitial(() -> new DpoObjective(base, lora, modules, dpo));
+    }
+
+    /** A model or adapter folder given as any Hadoop path, as a local folder of this JVM (copied once if remote). */
+    public static Path local(String hadoopPath) {
+        try {
+            return org.sparkdpo.jobs.common.LocalCopies.localizeHere(hadoopPath);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fetch " + hadoopPath + ": " + e.getMessage(), e);
+        }
     }
 
     /** The model of {@code spec} on this JVM, built on first use. */
@@ -107,7 +116,7 @@ public final class TrainingModel {
             return LoraAdapter.init(lora, base.model(), spec.loraSeed(), spec.dtype());
         }
         try {
-            LoraAdapter a = LoraAdapter.load(Path.of(spec.initAdapterDir()), base.model(), spec.dtype());
+            LoraAdapter a = LoraAdapter.load(local(spec.initAdapterDir()), base.model(), spec.dtype());
             Map<String, Object> mismatch = new HashMap<>();
             if (a.config().r() != lora.r()) mismatch.put("r", a.config().r());
             if (!a.config().targetModules().equals(lora.targetModules())) mismatch.put("target_modules", a.config().targetModules());
