@@ -142,7 +142,7 @@ public final class PrecomputeBenchmark {
         return out;
     }
 
-    static double gemmGflops() {
+    public static double gemmGflops() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 512, 256);
         INDArray w = Nd4j.rand(DataType.FLOAT, 256, 1024);
         INDArray y = Nd4j.create(DataType.FLOAT, 512, 1024);
@@ -158,7 +158,7 @@ public final class PrecomputeBenchmark {
     }
 
     /** A random GPT-2-shaped checkpoint (N(0, 0.02) weights, unit layer-norm scales) with the GPT-2 tokenizer. */
-    static Path writeModel(Path dir, int layers, int width, int heads, int positions) throws Exception {
+    public static Path writeModel(Path dir, int layers, int width, int heads, int positions) throws Exception {
         Files.createDirectories(dir);
         for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
             Files.copy(TestFixtures.tinyGpt2().resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

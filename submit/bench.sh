@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests), each printing throughput and the command that reproduces it:
+#   submit/bench.sh precompute [--pairs 384] [--layers 4] [--width 256] [--heads 4] [--shards 4]
+#                              [--batch-tokens 8192] [--master local[2]] [--keep DIR]
+#       reference tokens/s for a random GPT-2-shaped model next to the measured GEMM rate and the FLOP bound
+#   submit/bench.sh train [--layers 4] [--width 256] [--batch 8] [--prompt 64] [--completion 64] [--steps 10] [--workers 2]
+#       DPO step and averaging-round throughput, peak memory, bytes per round (PyTorch baseline command printed)
+#   submit/bench.sh prepare [...]      data-prep rows/s and tokens/s (see PrepareBenchmark)
+# Builds the test classes (Maven, output on stderr), then runs the benchmark's main class.
+# SPARK_DPO_MVN_ARGS passes extra Maven arguments (e.g. -o); SPARK_DPO_HEAP sets the heap (default 6g).
+set -euo pipefail
+case "${1:-}" in
+  precompute) MAIN=org.sparkdpo.jobs.precompute.PrecomputeBenchmark ;;
+  train) MAIN=org.sparkdpo.jobs.train.TrainBenchmark ;;
+  prepare) MAIN=org.sparkdpo.prep.bench.PrepareBenchmark ;;
+  *) echo "usage: submit/bench.sh precompute|train|prepare [options]" >&2; exit 2 ;;
+esac
+shift
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CPF="$ROOT/jobs/target/bench-classpath.txt"
+# shellcheck disable=SC2086
+(cd "$ROOT" && mvn -B -q ${SPARK_DPO_MVN_ARGS:-} -pl jobs -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test) 1>&2
+OPENS="$(sed -n 's:.*<jvm.opens>\(.*\)</jvm.opens>.*:\1:p' "$ROOT/pom.xml")"
+CP="$ROOT/jobs/target/test-classes:$ROOT/jobs/target/classes:$(cat "$CPF")"
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+# shellcheck disable=SC2086
+exec java -Xmx"${SPARK_DPO_HEAP:-6g}" $OPENS -Dorg.bytedeco.javacpp.cachedir="$HOME/.javacpp/cache" \
+  -cp "$CP" "$MAIN" "$@"
