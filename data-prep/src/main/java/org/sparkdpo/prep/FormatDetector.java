@@ -25,8 +25,14 @@ public final class FormatDetector {
 
     private FormatDetector() {}
 
-    /** The format to use: {@code forced} if given (after checking its columns), else the detected one. */
-    public static InputFormat choose(StructType schema, ColumnMap map, InputFormat forced, PromptTemplate template) {
+    /**
+     * The format to use: {@code forced} if given (after checking its columns), else the detected one.
+     *
+     * @param typed the column types are the input's own (Parquet), not merged by JSON inference; only then is a
+     *              forced conversational format refused for text-typed columns (JSON rows are checked one by one)
+     */
+    public static InputFormat choose(StructType schema, ColumnMap map, InputFormat forced, PromptTemplate template,
+                                     boolean typed) {
         InputFormat f = forced != null ? forced : detect(schema, map);
         List<String> missing = new ArrayList<>();
         for (String c : requiredColumns(f, map, template)) if (!has(schema, c)) missing.add(c);
@@ -34,7 +40,7 @@ public final class FormatDetector {
             throw new PrepareException("format " + f.code() + " needs column(s) " + String.join(", ", missing)
                     + " but the input has " + found(schema) + "; " + EXPECTED);
         }
-        if (f == InputFormat.CONVERSATIONAL && !messages(schema, map.column("chosen"))) {
+        if (typed && f == InputFormat.CONVERSATIONAL && !messages(schema, map.column("chosen"))) {
             throw new PrepareException("format conversational needs chosen as a list of {role, content} messages, but column "
                     + map.column("chosen") + " is " + schema.apply(map.column("chosen")).dataType().simpleString());
         }

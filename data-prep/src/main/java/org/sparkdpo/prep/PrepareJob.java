@@ -141,7 +141,8 @@ public final class PrepareJob {
             if (read == 0) throw new PrepareException("empty input: no records in " + String.join(", ", o.inputs()));
 
             PromptTemplate template = o.template();
-            InputFormat format = FormatDetector.choose(input.userSchema(), o.columnMap(), o.format(), template);
+            InputFormat format = FormatDetector.choose(input.userSchema(), o.columnMap(), o.format(), template,
+                    files.isParquet());
             checkTokenizer(format, tok);
             progress.stage("format", format.code() + (o.format() == null ? " (detected from the columns)" : " (forced)")
                     + (o.columnMap().mapping().isEmpty() ? "" : ", columns " + o.columnMap()));
@@ -173,7 +174,7 @@ public final class PrepareJob {
             progress.stage("verify", "read " + counts.read() + " = kept " + counts.kept() + " + rejected " + counts.rejected());
 
             String fingerprint = fingerprint(shardInfo);
-            Map<String, Object> manifest = manifest(files, format, counts, tok, shards, shardInfo, fingerprint);
+            Map<String, Object> manifest = manifest(files, format, counts, tok, shards, shardInfo, fingerprint, kept.schema());
             Path manifestPath = new Path(out.tmp(), PreparedColumns.MANIFEST);
             try (FSDataOutputStream s = out.fs().create(manifestPath, false)) {
                 s.write((PythonJson.write(manifest) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -300,8 +301,8 @@ public final class PrepareJob {
         }
 
         private Map<String, Object> manifest(InputFiles files, InputFormat format, PrepareResult.Counts counts, HfTokenizer tok,
-                                             int shards, List<PrepareResult.ShardInfo> shardInfo, String fingerprint)
-                throws IOException {
+                                             int shards, List<PrepareResult.ShardInfo> shardInfo, String fingerprint,
+                                             StructType schema) throws IOException {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", PreparedColumns.KIND);
             m.put("format_version", PreparedColumns.FORMAT_VERSION);
@@ -343,7 +344,6 @@ public final class PrepareJob {
             }
             m.put("shards", sl);
             List<Object> cols = new ArrayList<>();
-            StructType schema = spark.read().parquet(new Path(out.tmp(), shardInfo.get(0).file()).toString()).schema();
             for (StructField f : schema.fields()) cols.add(Map.of("name", f.name(), "type", f.dataType().simpleString()));
             m.put("columns", cols);
             m.put("fingerprint", fingerprint);

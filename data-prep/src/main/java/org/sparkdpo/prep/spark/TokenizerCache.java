@@ -1,6 +1,11 @@
 package org.sparkdpo.prep.spark;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -33,19 +38,34 @@ public final class TokenizerCache {
      */
     public record Ref(String folder, String fingerprint, HadoopConf conf) implements Serializable {}
 
-    /** Loads (once per JVM) the tokenizer in {@code folder}, on the driver, to learn its fingerprint. */
+    /**
+     * Loads (once per JVM and tokenizer.json content) the tokenizer in {@code folder}, on the driver, to learn its
+     * fingerprint.
+     */
     public static HfTokenizer load(String folder, HadoopConf conf) {
         try {
             Path local = LocalCopies.localize(folder, conf.get(), TOKENIZER_FILES::contains);
-            HfTokenizer t = HfTokenizer.load(local);
-            HfTokenizer prev = LOADED.putIfAbsent(folder + "#" + t.fingerprint(), t);
-            if (prev != null) {
-                t.close();
-                return prev;
+            Path json = local.resolve(HfTokenizer.TOKENIZER_JSON);
+            if (!Files.isRegularFile(json)) {
+                throw new PrepareException("no tokenizer.json in tokenizer folder " + folder
+                        + " (--tokenizer takes a model folder holding tokenizer.json)");
             }
-            return t;
-        } catch (IOException e) {
+            String fingerprint = sha256(json);
+            return get(new Ref(folder, fingerprint, conf));
+        } catch (IOException | UncheckedIOException e) {
             throw new PrepareException("cannot load the tokenizer in " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
