@@ -169,4 +169,22 @@ class PrepareFormatsTest {
                     concat(gpt2.encode(row.getAs("rejected")), eos));
         }
     }
+
+    @Test
+    void jsonArrayFilesAreReadElementByElement(@TempDir Path dir) throws Exception {
+        Path in = java.nio.file.Files.writeString(dir.resolve("pairs.json"), "[\n"
+                + "  {\"prompt\": \"The sky is\", \"chosen\": \" blue\", \"rejected\": \" green\"},\n"
+                + "  42,\n"
+                + "  {\"prompt\": \"Grass is\",\n   \"chosen\": \" green\", \"rejected\": \" red\"}\n]\n");
+        PrepareResult r = run(in, PrepFixtures.gpt2(), dir.resolve("out"));
+        assertEquals(3, r.counts().read());
+        assertEquals(2, r.counts().kept());
+        Row reject = PrepFixtures.rejects(spark, r).first();
+        assertEquals("wrong_type", reject.getAs(PreparedColumns.REASON));
+        assertEquals(3L, (long) reject.getAs(PreparedColumns.SOURCE_LINE));
+        assertEquals(1L, (long) reject.getAs(PreparedColumns.SOURCE_ROW));
+        Map<String, Row> rows = new HashMap<>();
+        for (Row x : PrepFixtures.shardRows(spark, r)) rows.put(x.getAs("prompt"), x);
+        assertPair(rows.get("Grass is"), gpt2.encode("Grass is"), concat(gpt2.encode(" green"), eos), concat(gpt2.encode(" red"), eos));
+    }
 }

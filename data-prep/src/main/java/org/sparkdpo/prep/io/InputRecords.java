@@ -57,6 +57,12 @@ public final class InputRecords {
         }
         Dataset<Row> raw = JsonInput.read(spark, files, conf).persist(StorageLevel.MEMORY_AND_DISK());
         long n = raw.count();
+        List<Row> fatal = raw.filter(col(SourceColumns.BAD).equalTo(JsonInput.FATAL)).select(SourceColumns.BAD_DETAIL)
+                .limit(1).collectAsList();
+        if (!fatal.isEmpty()) {
+            raw.unpersist();
+            throw new PrepareException(fatal.get(0).getString(0));
+        }
         Dataset<String> valid = raw.filter(col(SourceColumns.BAD).isNull()).select(SourceColumns.JSON).as(Encoders.STRING());
         StructType schema = n == 0 ? new StructType() : spark.read().option("mode", "DROPMALFORMED").json(valid).schema();
         checkNames(schema);

@@ -39,7 +39,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpo.common.spark.HadoopConf;
-import org.sparkdpo.prep.PrepareException;
 import org.sparkdpo.prep.pair.RejectReason;
 import scala.Tuple2;
 
@@ -48,7 +47,7 @@ import scala.Tuple2;
  * bad records as rows rather than dropping them: JSON Lines are read through Hadoop's line reader (splittable, with
  * exact line numbers from a first pass that counts lines per split), each line checked for UTF-8; JSON array files
  * are parsed as a stream by one task each, and a syntax error there stops the job naming file, line and column
- * (after a broken element the rest of the array cannot be trusted). Blank lines are skipped, not counted as
+ * (after a broken element the rest of the array cannot be trusted; see {@link #FATAL}). Blank lines are skipped, not counted as
  * records. Parsing of the JSON text itself happens later, so a bad line becomes an {@code unparsable_line} reject.
  */
 public final class JsonInput {
@@ -60,6 +59,9 @@ public final class JsonInput {
             .add(SourceColumns.BAD, DataTypes.StringType, true)
             .add(SourceColumns.BAD_DETAIL, DataTypes.StringType, true)
             .add(SourceColumns.JSON, DataTypes.StringType, true);
+
+    /** {@link SourceColumns#BAD} value of a row that stands for an unreadable file: the job stops with its detail. */
+    public static final String FATAL = "fatal";
 
     private JsonInput() {}
 
@@ -179,52 +181,60 @@ public final class JsonInput {
         return jsc.binaryFiles(String.join(",", paths)).flatMap(f -> new ArrayRows(f._1(), f._2(), conf));
     }
 
-    /** Streams the elements of one JSON array file as rows. */
+    /**
+     * Streams the elements of one JSON array file as rows. A syntax error ends the file with one {@link #FATAL} row
+     * carrying the message, which the driver raises: no task fails, so no executor stack trace reaches the user.
+     */
     private static final class ArrayRows implements Iterator<Row> {
         private static final ObjectMapper MAPPER = new ObjectMapper();
         private final String file;
-        private final JsonParser parser;
-        private final InputStream in;
+        private JsonParser parser;
+        private InputStream in;
         private long index;
         private Row next;
         private boolean done;
 
-        ArrayRows(String file, PortableDataStream data, HadoopConf conf) throws IOException {
+        ArrayRows(String file, PortableDataStream data, HadoopConf conf) {
             this.file = new Path(file).toString();
-            CompressionCodec codec = new CompressionCodecFactory(conf.get()).getCodec(new Path(file));
-            InputStream raw = data.open();
-            this.in = codec == null ? raw : codec.createInputStream(raw);
-            this.parser = MAPPER.getFactory().createParser(in);
-            JsonToken t = step();
-            if (t != JsonToken.START_ARRAY) throw fail("expected a JSON array", null);
+            try {
+                CompressionCodec codec = new CompressionCodecFactory(conf.get()).getCodec(new Path(file));
+                InputStream raw = data.open();
+                this.in = codec == null ? raw : codec.createInputStream(raw);
+                this.parser = MAPPER.getFactory().createParser(in);
+                if (parser.nextToken() != JsonToken.START_ARRAY) fail("expected a JSON array", null);
+            } catch (IOException e) {
+                fail(null, e);
+            }
         }
 
         @Override
         public boolean hasNext() {
             if (next != null) return true;
             if (done) return false;
-            JsonToken t = step();
-            if (t == JsonToken.END_ARRAY) {
-                if (step() != null) throw fail("unexpected content after the array", null);
-                close();
-                return false;
-            }
-            if (t == null) throw fail("the array is never closed", null);
-            long line = parser.currentTokenLocation().getLineNr();
-            JsonNode node;
             try {
-                node = MAPPER.readTree(parser);
+                JsonToken t = parser.nextToken();
+                if (t == JsonToken.END_ARRAY) {
+                    if (parser.nextToken() != null) fail("unexpected content after the array", null);
+                    else close();
+                    return next != null;
+                }
+                if (t == null) {
+                    fail("the array is never closed", null);
+                    return true;
+                }
+                long line = parser.currentTokenLocation().getLineNr();
+                JsonNode node = MAPPER.readTree(parser);
+                long i = index++;
+                if (node.isObject()) {
+                    next = RowFactory.create(file, line, i, null, null, node.toString());
+                } else {
+                    next = RowFactory.create(file, line, i, RejectReason.WRONG_TYPE.code(),
+                            "element is " + node.getNodeType().name().toLowerCase() + ", expected a JSON object", node.toString());
+                }
             } catch (IOException e) {
-                throw fail(null, e);
+                fail(null, e);
             }
-            long i = index++;
-            if (node.isObject()) {
-                next = RowFactory.create(file, line, i, null, null, node.toString());
-            } else {
-                next = RowFactory.create(file, line, i, RejectReason.WRONG_TYPE.code(),
-                        "element is " + node.getNodeType().name().toLowerCase() + ", expected a JSON object", node.toString());
-            }
-            return true;
+            return next != null;
         }
 
         @Override
@@ -235,32 +245,26 @@ public final class JsonInput {
             return r;
         }
 
-        private JsonToken step() {
-            try {
-                return parser.nextToken();
-            } catch (IOException e) {
-                throw fail(null, e);
-            }
-        }
-
-        private PrepareException fail(String what, IOException cause) {
-            close();
-            JsonLocation loc = cause instanceof JsonProcessingException jp && jp.getLocation() != null
-                    ? jp.getLocation() : parser.currentLocation();
+        /** Ends the file with a {@link #FATAL} row describing the problem. */
+        private void fail(String what, IOException cause) {
+            JsonLocation loc = cause instanceof JsonProcessingException jp && jp.getLocation() != null ? jp.getLocation()
+                    : parser != null ? parser.currentLocation() : null;
             String msg = what != null ? what
                     : cause instanceof JsonProcessingException jp ? firstLine(jp.getOriginalMessage())
                     : cause instanceof CharConversionException ? "not valid UTF-8: " + cause.getMessage()
                     : String.valueOf(cause.getMessage());
-            return new PrepareException(file + ": invalid JSON array at line " + loc.getLineNr() + ", column "
-                    + loc.getColumnNr() + ": " + msg + " (a JSON array file must be valid as a whole; JSON Lines input"
-                    + " keeps going past broken lines)", cause);
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            next = RowFactory.create(file, loc == null ? null : (long) loc.getLineNr(), null, FATAL, file + ": invalid JSON array"
+                    + where + ": " + msg + " (a JSON array file must be valid as a whole; JSON Lines input keeps going past"
+                    + " broken lines)", null);
+            close();
         }
 
         private void close() {
             done = true;
             try {
-                parser.close();
-                in.close();
+                if (parser != null) parser.close();
+                if (in != null) in.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
