@@ -10,7 +10,8 @@ public final class Commands {
     /** Every command, in the order {@code --help} lists them. */
     public static List<Command> all() {
         return List.of(
-                new ShowCommand());
+                new ShowCommand(),
+                new PrepareCommand());
     }
 
     /** The command called {@code name} among {@code commands}. */
