@@ -109,6 +109,7 @@ public final class PrepareJob {
         final HadoopConf conf;
         final OutputFolder out;
         InputRecords input;
+        Dataset<Row> processed;
         Dataset<Row> flagged;
 
         Run(SparkSession spark, PrepareOptions o, PrepareProgress progress, HadoopConf conf, OutputFolder out) {
@@ -121,6 +122,7 @@ public final class PrepareJob {
 
         void release() {
             if (flagged != null) flagged.unpersist();
+            if (processed != null) processed.unpersist();
             if (input != null) input.release();
         }
 
@@ -147,12 +149,15 @@ public final class PrepareJob {
             progress.stage("format", format.code() + (o.format() == null ? " (detected from the columns)" : " (forced)")
                     + (o.columnMap().mapping().isEmpty() ? "" : ", columns " + o.columnMap()));
 
-            Dataset<Row> rows = input.rows(FormatDetector.textColumns(format, o.columnMap(), template));
+            Dataset<Row> rows = spread(input.rows(FormatDetector.textColumns(format, o.columnMap(), template)));
             PairRows.Spec spec = new PairRows.Spec(new PairReader(format, o.columnMap(), template, o.implicitMarker()), ref,
                     o.columnMap().column("id"), o.maxLength(), o.maxPromptLength(), o.truncationMode(), !files.isParquet());
             PairRows fn = new PairRows(spec, rows.schema(), input.userSchema());
-            flagged = flagDuplicates(rows.mapPartitions(fn, Encoders.row(fn.outputSchema())))
-                    .persist(StorageLevel.MEMORY_AND_DISK());
+            processed = rows.mapPartitions(fn, Encoders.row(fn.outputSchema())).persist(StorageLevel.MEMORY_AND_DISK());
+            flagged = processed;
+            long duplicated = processed.filter(col(PairRows.REASON).isNull()).groupBy(PreparedColumns.ID).count()
+                    .filter(col("count").gt(1)).count();
+            if (duplicated > 0) flagged = flagDuplicates(processed).persist(StorageLevel.MEMORY_AND_DISK());
 
             Dataset<Row> kept = flagged.filter(col(PairRows.REASON).isNull()).select(keptColumns());
             long keptRows = kept.count();
@@ -187,6 +192,16 @@ public final class PrepareJob {
                     format, shardInfo, fingerprint);
         }
 
+        /**
+         * Tokenizing is the costly step: when the input has fewer partitions than twice the parallelism (one big
+         * file is one split), hash-partition the rows by source position so every core gets work.
+         */
+        private Dataset<Row> spread(Dataset<Row> rows) {
+            int want = 2 * spark.sparkContext().defaultParallelism();
+            if (rows.rdd().getNumPartitions() >= want) return rows;
+            return rows.repartition(want, col(SourceColumns.FILE), col(SourceColumns.LINE), col(SourceColumns.ROW));
+        }
+
         private String qualify(String path) throws IOException {
             Path p = new Path(path);
             return p.getFileSystem(conf.get()).makeQualified(p).toString();
@@ -209,7 +224,10 @@ public final class PrepareJob {
             }
         }
 
-        /** Kept rows sharing an id with an earlier row (input order) become duplicate_id rejects. */
+        /**
+         * Kept rows sharing an id with an earlier row (input order) become duplicate_id rejects. Only run when
+         * duplicates exist: it shuffles and sorts whole rows.
+         */
         private Dataset<Row> flagDuplicates(Dataset<Row> processed) {
             WindowSpec w = Window.partitionBy(col(PreparedColumns.ID), col(PairRows.REASON).isNull())
                     .orderBy(col(SourceColumns.FILE), col(SourceColumns.LINE), col(SourceColumns.ROW));
