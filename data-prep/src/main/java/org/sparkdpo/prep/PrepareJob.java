@@ -15,17 +15,12 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -35,10 +30,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkdpo.common.spark.HadoopConf;
-import org.sparkdpo.model.json.PythonJson;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
 import org.sparkdpo.prep.io.InputFiles;
 import org.sparkdpo.prep.io.InputRecords;
@@ -57,11 +50,9 @@ import org.sparkdpo.prep.spark.TokenizerCache;
  * Parquet shards out, every input row accounted for as kept or rejected with a reason.
  *
  * <p>Output folder: {@code part-NNNNN.parquet} shards (see {@link ShardWriter}), {@code rejects/} (Parquet),
- * {@code manifest.json}. Counts are taken from what was written (shard and reject files read back), never from
- * accumulators, and the job fails unless read = kept + rejected. The manifest's {@code fingerprint} is the SHA-256
- * of the text {@code sha256sum part-*.parquet} prints (one "HASH  FILE" line per shard, in order), so
- * {@code (cd OUT && sha256sum part-*.parquet | sha256sum)} reproduces it. Everything is written to a temporary
- * folder that is renamed to the output only at the end ({@link OutputFolder}).
+ * {@code manifest.json} ({@link PreparedManifest}). Counts are taken from what was written (shard and reject files
+ * read back), never from accumulators, and the job fails unless read = kept + rejected. Everything is written to a
+ * temporary folder that is renamed to the output only at the end ({@link OutputFolder}).
  */
 public final class PrepareJob {
     private static final String RANK = "_prep_rank";
@@ -178,16 +169,17 @@ public final class PrepareJob {
             PrepareResult.Counts counts = verify(read, written, rejectsDir, shardInfo);
             progress.stage("verify", "read " + counts.read() + " = kept " + counts.kept() + " + rejected " + counts.rejected());
 
-            String fingerprint = fingerprint(shardInfo);
-            Map<String, Object> manifest = manifest(files, format, counts, tok, shards, shardInfo, fingerprint, kept.schema());
-            Path manifestPath = new Path(out.tmp(), PreparedColumns.MANIFEST);
-            try (FSDataOutputStream s = out.fs().create(manifestPath, false)) {
-                s.write((PythonJson.write(manifest) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
+            String fingerprint = PreparedManifest.fingerprint(shardInfo);
+            List<String> inputs = new ArrayList<>();
+            for (String i : o.inputs()) inputs.add(qualify(i));
+            Map<String, Object> manifest = PreparedManifest.build(inputs, files, format, counts,
+                    tok == null ? null : PreparedManifest.tokenizer(tok, ref.folder()), o.settings(format, shards), shardInfo,
+                    fingerprint, kept.schema(), spark.version());
+            PreparedManifest.write(out.fs(), new Path(out.tmp(), PreparedColumns.MANIFEST), manifest);
             progress.stage("manifest", PreparedColumns.MANIFEST + " written, fingerprint " + fingerprint.substring(0, 12));
             out.commit();
             progress.stage("commit", "output in " + out.out());
-            for (String line : table(counts)) progress.stage("counts", line);
+            for (String line : PreparedManifest.table(counts)) progress.stage("counts", line);
             return new PrepareResult(counts, out.out().toString(), new Path(out.out(), PreparedColumns.MANIFEST).toString(),
                     format, shardInfo, fingerprint);
         }
@@ -317,81 +309,6 @@ public final class PrepareJob {
             }
             return new PrepareResult.Counts(read, kept, rejected, byReason, truncated);
         }
-
-        private Map<String, Object> manifest(InputFiles files, InputFormat format, PrepareResult.Counts counts, HfTokenizer tok,
-                                             int shards, List<PrepareResult.ShardInfo> shardInfo, String fingerprint,
-                                             StructType schema) throws IOException {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", PreparedColumns.KIND);
-            m.put("format_version", PreparedColumns.FORMAT_VERSION);
-            List<String> inputs = new ArrayList<>();
-            for (String i : o.inputs()) inputs.add(qualify(i));
-            m.put("inputs", inputs);
-            m.put("input_kind", files.kind());
-            m.put("input_files", files.fileCount());
-            m.put("format", format.code());
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("read", counts.read());
-            c.put("kept", counts.kept());
-            c.put("rejected", counts.rejected());
-            c.put("rejected_by_reason", counts.rejectedByReason());
-            c.put("truncated", counts.truncated());
-            m.put("counts", c);
-            if (tok != null) {
-                Map<String, Object> t = new LinkedHashMap<>();
-                t.put("fingerprint", tok.fingerprint());
-                t.put("vocab_size", tok.vocabSize());
-                t.put("eos_token_id", tok.eosTokenId().isPresent() ? tok.eosTokenId().getAsInt() : null);
-                t.put("bos_token_id", tok.bosTokenId().isPresent() ? tok.bosTokenId().getAsInt() : null);
-                t.put("path", qualify(o.tokenizer()));
-                m.put("tokenizer", t);
-            } else {
-                m.put("tokenizer", null);
-            }
-            m.put("settings", o.settings(format, shards));
-            List<Object> sl = new ArrayList<>();
-            for (PrepareResult.ShardInfo s : shardInfo) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("file", s.file());
-                e.put("rows", s.rows());
-                e.put("min_length", s.minLength());
-                e.put("max_length", s.maxLength());
-                e.put("bytes", s.bytes());
-                e.put("sha256", s.sha256());
-                sl.add(e);
-            }
-            m.put("shards", sl);
-            List<Object> cols = new ArrayList<>();
-            for (StructField f : schema.fields()) cols.add(Map.of("name", f.name(), "type", f.dataType().simpleString()));
-            m.put("columns", cols);
-            m.put("fingerprint", fingerprint);
-            m.put("created_by", "spark-dpo prepare (Spark " + spark.version() + ")");
-            return m;
-        }
-    }
-
-    /** SHA-256 of the "HASH  FILE\n" lines sha256sum prints for the shards, in order. */
-    static String fingerprint(List<PrepareResult.ShardInfo> shards) {
-        StringBuilder b = new StringBuilder();
-        for (PrepareResult.ShardInfo s : shards) b.append(s.sha256()).append("  ").append(s.file()).append('\n');
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The final counts as aligned lines. */
-    static List<String> table(PrepareResult.Counts c) {
-        List<String> lines = new ArrayList<>();
-        lines.add(String.format("%-26s %12d", "read", c.read()));
-        lines.add(String.format("%-26s %12d", "kept", c.kept()));
-        lines.add(String.format("%-26s %12d", "rejected", c.rejected()));
-        c.rejectedByReason().forEach((k, v) -> {
-            if (v > 0) lines.add(String.format("  %-24s %12d", k, v));
-        });
-        lines.add(String.format("%-26s %12d", "truncated (kept)", c.truncated()));
-        return lines;
     }
 
     private static Column quoted(String name) {

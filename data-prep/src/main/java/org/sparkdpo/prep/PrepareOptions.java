@@ -85,11 +85,6 @@ public record PrepareOptions(List<String> inputs, String tokenizer, String out, 
                 targetShardRows, promptTemplate, columnMap, implicitMarker, overwrite);
     }
 
-    public PrepareOptions withOut(String out) {
-        return new PrepareOptions(inputs, tokenizer, out, format, maxLength, maxPromptLength, truncationMode, shards,
-                targetShardRows, promptTemplate, columnMap, implicitMarker, overwrite);
-    }
-
     /** The parsed prompt template (presets resolved). */
     public PromptTemplate template() {
         return PromptTemplate.of(promptTemplate);
