@@ -127,6 +127,14 @@ class PrepareFormatsTest {
         assertArrayEquals(ids(row, PreparedColumns.PROMPT_IDS), ids(row2, PreparedColumns.PROMPT_IDS));
         assertArrayEquals(ids(row, PreparedColumns.CHOSEN_IDS), ids(row2, PreparedColumns.CHOSEN_IDS));
         assertArrayEquals(ids(row, PreparedColumns.REJECTED_IDS), ids(row2, PreparedColumns.REJECTED_IDS));
+
+        // The same conversation from Parquet (messages as structs) gives the same ids.
+        spark.read().json(explicit.toString()).write().parquet(dir.resolve("chat.parquet").toString());
+        Row row3 = PrepFixtures.shardRows(spark, run(dir.resolve("chat.parquet"), tok, dir.resolve("out3"))).get(0);
+        assertEquals("x", row3.getAs("id"));
+        assertArrayEquals(ids(row, PreparedColumns.PROMPT_IDS), ids(row3, PreparedColumns.PROMPT_IDS));
+        assertArrayEquals(ids(row, PreparedColumns.CHOSEN_IDS), ids(row3, PreparedColumns.CHOSEN_IDS));
+        assertArrayEquals(ids(row, PreparedColumns.REJECTED_IDS), ids(row3, PreparedColumns.REJECTED_IDS));
     }
 
     @Test
