@@ -37,6 +37,8 @@ public final class LogLevels {
         Level noisy = verbose ? Level.INFO : Level.WARN;
         for (String name : NOISY) Configurator.setLevel(name, noisy);
         Configurator.setLevel("org.apache.hadoop.util.NativeCodeLoader", verbose ? Level.WARN : Level.ERROR);
+        // DJL's tokenizer runtime warns on every start that no GPU was found; irrelevant for tokenizing
+        Configurator.setLevel("ai.djl.util.cuda.CudaUtils", verbose ? Level.WARN : Level.ERROR);
         Configurator.setLevel("org.sparkdpo", verbose ? Level.DEBUG : Level.INFO);
     }
 }

@@ -10,9 +10,11 @@ public final class Commands {
     /** Every command, in the order {@code --help} lists them. */
     public static List<Command> all() {
         return List.of(
+                new PrepareCommand(),
                 new org.sparkdpo.jobs.precompute.PrecomputeRefCommand(),
                 new org.sparkdpo.jobs.train.TrainCommand(),
                 new org.sparkdpo.jobs.train.EvalCommand(),
+                new org.sparkdpo.jobs.demo.DemoCommand(),
                 new ShowCommand());
     }
 

@@ -1,0 +1,128 @@
+package org.sparkdpo.prep;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import org.sparkdpo.prep.pair.ColumnMap;
+import org.sparkdpo.prep.pair.InputFormat;
+import org.sparkdpo.prep.pair.PromptTemplate;
+
+/**
+ * Chooses the input format from the columns (after {@code --column-map}), or checks a forced one, on the driver
+ * before any row is processed. Detection order: pretokenized (prompt_ids, chosen_ids, rejected_ids), conversational
+ * (chosen is a list of {role, content}), standard (prompt), instruction (instruction), implicit (chosen and rejected
+ * only). Problems name the columns found and the formats expected.
+ */
+public final class FormatDetector {
+    static final String EXPECTED = "expected one of: standard (prompt, chosen, rejected as text); implicit (chosen,"
+            + " rejected as text, no prompt); conversational (chosen, rejected as lists of {role, content}, optional"
+            + " prompt); pretokenized (prompt_ids, chosen_ids, rejected_ids as integer lists); instruction (instruction,"
+            + " optional input, chosen, rejected). Map other names with --column-map role=column";
+
+    private FormatDetector() {}
+
+    /**
+     * The format to use: {@code forced} if given (after checking its columns), else the detected one.
+     *
+     * @param typed the column types are the input's own (Parquet), not merged by JSON inference; only then is a
+     *              forced conversational format refused for text-typed columns (JSON rows are checked one by one)
+     */
+    public static InputFormat choose(StructType schema, ColumnMap map, InputFormat forced, PromptTemplate template,
+                                     boolean typed) {
+        InputFormat f = forced != null ? forced : detect(schema, map);
+        List<String> missing = new ArrayList<>();
+        for (String c : requiredColumns(f, map, template)) if (!has(schema, c)) missing.add(c);
+        if (!missing.isEmpty()) {
+            throw new PrepareException("format " + f.code() + " needs column(s) " + String.join(", ", missing)
+                    + " but the input has " + found(schema) + "; " + EXPECTED);
+        }
+        if (typed && f == InputFormat.CONVERSATIONAL && !messages(schema, map.column("chosen"))) {
+            throw new PrepareException("format conversational needs chosen as a list of {role, content} messages, but column "
+                    + map.column("chosen") + " is " + schema.apply(map.column("chosen")).dataType().simpleString());
+        }
+        checkClashes(schema, map, f);
+        return f;
+    }
+
+    static InputFormat detect(StructType schema, ColumnMap map) {
+        boolean ids = has(schema, map.column("prompt_ids")) && has(schema, map.column("chosen_ids"))
+                && has(schema, map.column("rejected_ids"));
+        if (ids) return InputFormat.PRETOKENIZED;
+        if (has(schema, map.column("chosen")) && has(schema, map.column("rejected"))) {
+            if (messages(schema, map.column("chosen"))) return InputFormat.CONVERSATIONAL;
+            if (has(schema, map.column("prompt"))) return InputFormat.STANDARD;
+            if (has(schema, map.column("instruction"))) return InputFormat.INSTRUCTION;
+            return InputFormat.IMPLICIT;
+        }
+        String mapped = map.mapping().isEmpty() ? "" : " (with --column-map " + map + ")";
+        throw new PrepareException("cannot detect the input format from the columns found: " + found(schema) + mapped
+                + "; " + EXPECTED);
+    }
+
+    /** Columns every row of {@code format} needs. */
+    public static Set<String> requiredColumns(InputFormat format, ColumnMap map, PromptTemplate template) {
+        Set<String> out = new LinkedHashSet<>();
+        switch (format) {
+            case STANDARD -> out.addAll(List.of(map.column("prompt"), map.column("chosen"), map.column("rejected")));
+            case IMPLICIT, CONVERSATIONAL -> out.addAll(List.of(map.column("chosen"), map.column("rejected")));
+            case PRETOKENIZED -> out.addAll(List.of(map.column("prompt_ids"), map.column("chosen_ids"), map.column("rejected_ids")));
+            case INSTRUCTION -> {
+                for (String field : template.requiredFields()) out.add(map.column(field));
+                out.addAll(List.of(map.column("chosen"), map.column("rejected")));
+            }
+        }
+        return out;
+    }
+
+    /** Top-level text columns the format reads (checked for valid UTF-8 in Parquet input). */
+    public static Set<String> textColumns(InputFormat format, ColumnMap map, PromptTemplate template) {
+        Set<String> out = new LinkedHashSet<>(List.of(map.column("id")));
+        switch (format) {
+            case STANDARD -> out.addAll(requiredColumns(format, map, template));
+            case IMPLICIT -> out.addAll(requiredColumns(format, map, template));
+            case INSTRUCTION -> {
+                for (String field : template.fields()) out.add(map.column(field));
+                out.addAll(List.of(map.column("chosen"), map.column("rejected")));
+            }
+            default -> { }
+        }
+        return out;
+    }
+
+    /** Input columns named like output columns would be silently replaced: refuse, except the id and pretokenized ids. */
+    private static void checkClashes(StructType schema, ColumnMap map, InputFormat f) {
+        List<String> clashes = new ArrayList<>();
+        for (String c : PreparedColumns.OUTPUT) {
+            if (!has(schema, c)) continue;
+            boolean idSource = c.equals(PreparedColumns.ID) && map.column("id").equals(PreparedColumns.ID);
+            if (!idSource && f != InputFormat.PRETOKENIZED) clashes.add(c);
+        }
+        if (!clashes.isEmpty()) {
+            throw new PrepareException("input column(s) " + String.join(", ", clashes) + " have the names of output columns"
+                    + " and would be replaced; drop or rename them (or use --format pretokenized to re-prepare prepared data)");
+        }
+    }
+
+    static boolean has(StructType schema, String column) {
+        return schema.getFieldIndex(column).isDefined();
+    }
+
+    /** An array of structs with role and content fields. */
+    static boolean messages(StructType schema, String column) {
+        if (!has(schema, column)) return false;
+        DataType t = schema.apply(column).dataType();
+        if (!(t instanceof ArrayType a) || !(a.elementType() instanceof StructType s)) return false;
+        return has(s, "role") && has(s, "content");
+    }
+
+    private static String found(StructType schema) {
+        if (schema.fields().length == 0) return "(no columns)";
+        List<String> cols = new ArrayList<>();
+        for (var f : schema.fields()) cols.add(f.name() + " " + f.dataType().simpleString());
+        return "[" + String.join(", ", cols) + "]";
+    }
+}

@@ -1,0 +1,66 @@
+package org.sparkdpo.prep;
+
+import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The public layout of a prepared output folder: shard and reject column names, file names and manifest constants.
+ * Jobs that read prepared data (precompute, training, eval) use these instead of string literals.
+ */
+public final class PreparedColumns {
+    /** Row id: the input's id as text, or a content hash (32 hex digits). Unique within the output. */
+    public static final String ID = "id";
+    /** Prompt token ids, after truncation. */
+    public static final String PROMPT_IDS = "prompt_ids";
+    /** Chosen completion ids (EOS appended for non-conversational formats), after truncation. */
+    public static final String CHOSEN_IDS = "chosen_ids";
+    /** Rejected completion ids, likewise. */
+    public static final String REJECTED_IDS = "rejected_ids";
+    public static final String PROMPT_LEN = "prompt_len";
+    public static final String CHOSEN_LEN = "chosen_len";
+    public static final String REJECTED_LEN = "rejected_len";
+    /** max(prompt_len + chosen_len, prompt_len + rejected_len): the width the pair needs in a batch. */
+    public static final String SEQ_LEN = "seq_len";
+    /** The padded width of the pair's length bucket (see LengthBuckets). */
+    public static final String LENGTH_BUCKET = "length_bucket";
+    /** True when truncation shortened the prompt or a completion. */
+    public static final String TRUNCATED = "truncated";
+
+    /** Output columns, in order; the passed-through input columns follow them. */
+    public static final List<String> OUTPUT = List.of(ID, PROMPT_IDS, CHOSEN_IDS, REJECTED_IDS, PROMPT_LEN, CHOSEN_LEN,
+            REJECTED_LEN, SEQ_LEN, LENGTH_BUCKET, TRUNCATED);
+
+    /** Reject columns: the original record as JSON, where it came from, why it was rejected. */
+    public static final String ROW_JSON = "row_json";
+    public static final String SOURCE_FILE = "source_file";
+    /** 1-based line of the record in a JSON file; null for Parquet. */
+    public static final String SOURCE_LINE = "source_line";
+    /** 0-based position in the file: Parquet row index or JSON array element; null for JSON Lines. */
+    public static final String SOURCE_ROW = "source_row";
+    public static final String REASON = "reason";
+    public static final String DETAIL = "detail";
+
+    public static final String MANIFEST = "manifest.json";
+    public static final String REJECTS_DIR = "rejects";
+    /** The manifest's {@code kind}. */
+    public static final String KIND = "prepared";
+    public static final int FORMAT_VERSION = 1;
+
+    private PreparedColumns() {}
+
+    /** Types of the output columns. */
+    public static StructType outputSchema() {
+        return new StructType()
+                .add(ID, DataTypes.StringType, true)
+                .add(PROMPT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add(CHOSEN_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add(REJECTED_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add(PROMPT_LEN, DataTypes.IntegerType, true)
+                .add(CHOSEN_LEN, DataTypes.IntegerType, true)
+                .add(REJECTED_LEN, DataTypes.IntegerType, true)
+                .add(SEQ_LEN, DataTypes.IntegerType, true)
+                .add(LENGTH_BUCKET, DataTypes.IntegerType, true)
+                .add(TRUNCATED, DataTypes.BooleanType, true);
+    }
+}
