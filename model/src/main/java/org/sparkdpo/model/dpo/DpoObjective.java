@@ -101,11 +101,12 @@ public final class DpoObjective {
                 vars.add(LoraBindings.varName(m.path(), 'B'));
             }
             org.sparkdpo.model.nn.GradFunctions.ensure(sd);
-            OutAndGrad og = sd.calculateGradientsAndOutputs(ph, outs, vars);
+            OutAndGrad og = org.sparkdpo.model.nn.WorkspaceSessions.run(sd.getFunction("grad"), () -> detach(
+                    sd.calculateGradientsAndOutputs(ph, outs, vars)));
             values = og.getOutputs();
             grads = og.getGradients();
         } else {
-            values = sd.output(ph, outs);
+            values = org.sparkdpo.model.nn.WorkspaceSessions.run(sd, () -> detach(sd.output(ph, outs)));
         }
         double loss = values.get(DpoLoss.LOSS).getDouble(0);
         double[] pairLosses = values.get(DpoLoss.PAIR_LOSSES).toDoubleVector();
@@ -127,6 +128,16 @@ public final class DpoObjective {
         }
         DpoStats stats = DpoStats.of(loss, cfg.beta(), policyConv, ref, logitSums, counts, base.model().config().vocabSize());
         return new Result(loss, pairLosses, policy, logitSums, counts, stats, new HashMap<>(grads));
+    }
+
+    private static Map<String, INDArray> detach(Map<String, INDArray> m) {
+        Map<String, INDArray> o = new HashMap<>();
+        m.forEach((k, v) -> o.put(k, v.isAttached() ? v.detach() : v));
+        return o;
+    }
+
+    private static OutAndGrad detach(OutAndGrad og) {
+        return new OutAndGrad(detach(og.getOutputs()), detach(og.getGradients()));
     }
 
     private static double[][] split(double[] v, int b) {

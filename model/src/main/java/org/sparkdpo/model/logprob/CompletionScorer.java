@@ -48,11 +48,16 @@ public final class CompletionScorer {
                     + maxPositions + " positions");
         }
         SameDiff sd = graph(batch.numSequences(), batch.paddedLength(), batch.paddedRows());
-        Map<String, INDArray> out = sd.output(batch.placeholders(base.dtype()),
-                LogProbGraph.TOKEN_LOGPS, LogProbGraph.SEQ_LOGPS, LogProbGraph.SEQ_LOGIT_SUMS);
-        double[] sums = out.get(LogProbGraph.SEQ_LOGPS).toDoubleVector();
-        double[] logitSums = out.get(LogProbGraph.SEQ_LOGIT_SUMS).toDoubleVector();
-        double[] tokens = out.get(LogProbGraph.TOKEN_LOGPS).toDoubleVector();
+        Map<String, INDArray> ph = batch.placeholders(base.dtype());
+        Map<String, double[]> out = org.sparkdpo.model.nn.WorkspaceSessions.run(sd, () -> {
+            Map<String, double[]> v = new java.util.HashMap<>();
+            sd.output(ph, LogProbGraph.TOKEN_LOGPS, LogProbGraph.SEQ_LOGPS, LogProbGraph.SEQ_LOGIT_SUMS)
+                    .forEach((k, a) -> v.put(k, a.toDoubleVector()));
+            return v;
+        });
+        double[] sums = out.get(LogProbGraph.SEQ_LOGPS);
+        double[] logitSums = out.get(LogProbGraph.SEQ_LOGIT_SUMS);
+        double[] tokens = out.get(LogProbGraph.TOKEN_LOGPS);
         int[] counts = batch.counts();
         double[][] perToken = new double[counts.length][];
         int k = 0;

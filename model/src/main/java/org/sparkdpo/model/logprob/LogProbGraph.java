@@ -56,6 +56,7 @@ public final class LogProbGraph {
                 .get(SDIndex.interval(0, rows));                                                   // [N, E]
         SDVariable head = model.lmHead(g);                                                         // [V, E]
         SDVariable logits = sd.mmul(scored, head, false, true, false);                             // [N, V]
+        // written out: ND4J's fused sparse softmax cross-entropy ignores the incoming gradient in its backward pass
         SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
         SDVariable targetLogits = scored.mul(g.rowsOf(head, targets)).sum(1);                      // [N]
         SDVariable tokenLogps = sd.identity(TOKEN_LOGPS, targetLogits.sub(lse));

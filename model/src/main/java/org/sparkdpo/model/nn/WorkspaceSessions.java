@@ -1,0 +1,80 @@
+package org.sparkdpo.model.nn;
+
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.function.Supplier;
+
+/**
+ * Runs SameDiff executions with their intermediate arrays in one reusable ND4J workspace per thread.
+ *
+ * <p>ND4J M2.1 turns its array cache off for gradient functions, so every training step would allocate every
+ * intermediate array afresh (for a language model's vocabulary projection, hundreds of MB per step); fresh
+ * memory costs a page fault per 4 KiB, which on virtual machines dominated the step time. A workspace learns the
+ * step's peak size once and then serves every later step from the same block. Results the caller keeps must be
+ * detached before {@link #run} returns (SameDiff allocates requested outputs detached).
+ */
+public final class WorkspaceSessions {
+    private static final String WORKSPACE = "spark-dpo-samediff";
+    private static final WorkspaceConfiguration CONF = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .overallocationLimit(0.05)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private WorkspaceSessions() {}
+
+    /** Runs {@code body}, which executes {@code graph} (e.g. a gradient function) on this thread, in the workspace. */
+    public static <T> T run(SameDiff graph, Supplier<T> body) {
+        long tid = Thread.currentThread().getId();
+        InferenceSession s = graph.getSessions().computeIfAbsent(tid, k -> SameDiff.getInferenceFactory().create(graph));
+        if (!(s.getMmgr() instanceof InWorkspace)) s.setMmgr(new InWorkspace());
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONF, WORKSPACE)) {
+            return body.get();
+        }
+    }
+
+    /** Working arrays in the active workspace; requested outputs detached, so they outlive it. */
+    static final class InWorkspace extends AbstractMemoryMgr {
+        @Override
+        public INDArray allocate(boolean detached, DataType dataType, long... shape) {
+            if (detached) return Nd4j.createUninitializedDetached(dataType, shape);
+            MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(CONF, WORKSPACE);
+            try (MemoryWorkspace borrowed = ws.notifyScopeBorrowed()) {
+                return Nd4j.createUninitialized(dataType, shape);
+            }
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
+            if (descriptor.isEmpty()) {
+                INDArray ret = Nd4j.create(descriptor);
+                return detached ? ret.detach() : ret;
+            }
+            return allocate(detached, descriptor.dataType(), descriptor.getShape());
+        }
+
+        @Override
+        public void release(INDArray array) {
+            // the workspace is reset as a whole
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
