@@ -85,6 +85,17 @@ public final class LocalCopies {
         }
     }
 
+    /**
+     * {@link #localize(String, Configuration)} with this JVM's Hadoop settings: on a Spark driver or executor those of
+     * the Spark configuration ({@code spark.hadoop.*} included), elsewhere the default Hadoop configuration.
+     */
+    public static java.nio.file.Path localizeHere(String path) throws IOException {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        Configuration conf = env == null ? new Configuration()
+                : org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
+        return localize(path, conf);
+    }
+
     /** The folder that holds copies (created on demand). */
     public static java.nio.file.Path cacheRoot() {
         String dir = System.getProperty(CACHE_PROPERTY, System.getenv(CACHE_ENV));

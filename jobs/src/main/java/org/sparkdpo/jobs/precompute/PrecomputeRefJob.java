@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdpo.jobs.common.HadoopConf;
-import org.sparkdpo.jobs.common.LocalCopies;
+import org.sparkdpo.common.spark.LocalCopies;
 import org.sparkdpo.model.arch.Architectures;
 import org.sparkdpo.model.config.ModelConfig;
 import org.sparkdpo.model.lora.LoraAdapter;

@@ -21,7 +21,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.util.LongAccumulator;
-import org.sparkdpo.jobs.common.LocalCopies;
+import org.sparkdpo.common.spark.LocalCopies;
 import org.sparkdpo.model.logprob.CompletionScorer;
 
 /**

@@ -74,7 +74,7 @@ public final class TrainingModel {
     /** A model or adapter folder given as any Hadoop path, as a local folder of this JVM (copied once if remote). */
     public static Path local(String hadoopPath) {
         try {
-            return org.sparkdpo.jobs.common.LocalCopies.localizeHere(hadoopPath);
+            return org.sparkdpo.common.spark.LocalCopies.localizeHere(hadoopPath);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch " + hadoopPath + ": " + e.getMessage(), e);
         }
