@@ -33,7 +33,7 @@ public final class DpoObjective {
     public record Result(double loss, double[] pairLosses, double[][] policyLogps, double[][] logitSums,
                          int[][] counts, DpoStats stats, Map<String, INDArray> gradients) {}
 
-    private static final int MAX_GRAPHS = 16;
+    private static final int MAX_GRAPHS = 48;
 
     private final BaseWeights base;
     private final LoraConfig lora;

@@ -18,7 +18,7 @@ import java.util.Map;
  * Not thread-safe: use one scorer per thread (they share the per-JVM base weights).
  */
 public final class CompletionScorer {
-    private static final int MAX_GRAPHS = 16;
+    private static final int MAX_GRAPHS = 48;
 
     private final BaseWeights base;
     private final LoraAdapter adapter;

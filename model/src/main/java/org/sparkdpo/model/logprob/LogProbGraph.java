@@ -15,8 +15,9 @@ import org.sparkdpo.model.nn.Ops;
  *
  * <p>Rows are selected with {@code unsorted_segment_sum} (selected row k goes to segment k, every other row to
  * a dump segment) because ND4J M2.1's {@code gather} cannot be differentiated more than once per graph; the
- * segment sum has a native backward pass. The number of scored rows N is padded to a multiple of
- * {@link #ROW_BUCKET} (padding rows are all-zero and carry no weight) so few graphs serve many batches.
+ * segment sum has a native backward pass. The number of scored rows N is padded up to the next bucket
+ * ({@link #ROW_BUCKET} times 1, 1.5, 2, 3, 4, 6, ...; padding rows are all-zero and carry no weight) so that a few
+ * graphs serve every batch.
  */
 public final class LogProbGraph {
     public static final String IDS = "ids";
@@ -34,9 +35,14 @@ public final class LogProbGraph {
 
     private LogProbGraph() {}
 
-    /** Scored rows padded to the bucket size. */
+    /** Scored rows padded to their bucket: the smallest of 64, 96, 128, 192, 256, 384, ... that holds n. */
     public static int paddedRows(int n) {
-        return (n + ROW_BUCKET - 1) / ROW_BUCKET * ROW_BUCKET;
+        long b = ROW_BUCKET;
+        while (true) {
+            if (b >= n) return (int) b;
+            if (b * 3 / 2 >= n) return (int) (b * 3 / 2);
+            b *= 2;
+        }
     }
 
     /** Adds the forward pass for S sequences of padded length T with {@code rows} (padded) scored rows. */
