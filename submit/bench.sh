@@ -5,7 +5,8 @@
 #       reference tokens/s for a random GPT-2-shaped model next to the measured GEMM rate and the FLOP bound
 #   submit/bench.sh train [--layers 4] [--width 256] [--batch 8] [--prompt 64] [--completion 64] [--steps 10] [--workers 2]
 #       DPO step and averaging-round throughput, peak memory, bytes per round (PyTorch baseline command printed)
-#   submit/bench.sh prepare [...]      data-prep rows/s and tokens/s (see PrepareBenchmark)
+#   submit/bench.sh prepare [--rows 100000] [--cores N]   data-prep rows/s and tokens/s on the shared dataset x ~91
+#   SPARK_DPO_HEAP=256m submit/bench.sh load-memory BF16 FLOAT   peak heap/off-heap loading a ~100M-parameter Llama
 # Builds the test classes (Maven, output on stderr), then runs the benchmark's main class.
 # SPARK_DPO_MVN_ARGS passes extra Maven arguments (e.g. -o); SPARK_DPO_HEAP sets the heap (default 6g).
 set -euo pipefail
@@ -13,7 +14,8 @@ case "${1:-}" in
   precompute) MAIN=org.sparkdpo.jobs.precompute.PrecomputeBenchmark ;;
   train) MAIN=org.sparkdpo.jobs.train.TrainBenchmark ;;
   prepare) MAIN=org.sparkdpo.prep.bench.PrepareBenchmark ;;
-  *) echo "usage: submit/bench.sh precompute|train|prepare [options]" >&2; exit 2 ;;
+  load-memory) MAIN=org.sparkdpo.model.bench.LoadMemoryBenchmark ;;
+  *) echo "usage: submit/bench.sh precompute|train|prepare|load-memory [options]" >&2; exit 2 ;;
 esac
 shift
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
