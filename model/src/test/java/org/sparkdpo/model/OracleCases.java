@@ -67,6 +67,28 @@ public final class OracleCases {
         return out;
     }
 
+    /**
+     * Checks a gradient tensor against its golden value: same shape, norm within 1e-6 relative of both the golden
+     * tensor's and the recorded norm, and every entry within 1e-6 relative (floored at 1e-3 of the tensor's largest
+     * entry, so near-zero entries are compared at the tensor's precision). Returns the norm.
+     */
+    public static double assertGradient(String key, org.nd4j.linalg.api.ndarray.INDArray want,
+                                        org.nd4j.linalg.api.ndarray.INDArray got, double recordedNorm) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want.shape(), got.shape(), key + " shape");
+        double wantNorm = want.norm2Number().doubleValue();
+        double gotNorm = got.norm2Number().doubleValue();
+        org.junit.jupiter.api.Assertions.assertTrue(wantNorm > 0, key + " has a non-zero golden gradient");
+        org.junit.jupiter.api.Assertions.assertTrue(closeRel(gotNorm, wantNorm, 1e-6), key + " norm " + gotNorm + " vs " + wantNorm);
+        org.junit.jupiter.api.Assertions.assertTrue(closeRel(gotNorm, recordedNorm, 1e-6), key + " recorded norm");
+        double[] wv = want.reshape(-1).toDoubleVector();
+        double[] gv = got.reshape(-1).toDoubleVector();
+        double maxAbs = java.util.Arrays.stream(wv).map(Math::abs).max().orElse(0);
+        for (int i = 0; i < wv.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(wv[i], gv[i], 1e-6 * Math.max(Math.abs(wv[i]), 1e-3 * maxAbs), key + "[" + i + "]");
+        }
+        return gotNorm;
+    }
+
     /** |a - b| <= rel * max(|b|, tiny): relative closeness with a floor so exact zeros compare sanely. */
     public static boolean closeRel(double a, double b, double rel) {
         return Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-12);

@@ -18,7 +18,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkdpo.jobs.common.HadoopConf;
+import org.sparkdpo.common.spark.HadoopConf;
 import org.sparkdpo.common.spark.LocalCopies;
 import org.sparkdpo.model.arch.Architectures;
 import org.sparkdpo.model.config.ModelConfig;

@@ -1,7 +1,7 @@
 package org.sparkdpo.jobs.precompute;
 
 import java.io.Serializable;
-import org.sparkdpo.jobs.common.HadoopConf;
+import org.sparkdpo.common.spark.HadoopConf;
 
 /**
  * Everything a shard task needs, shipped in its closure: paths (never the weights), batching, the expected
