@@ -22,6 +22,7 @@ import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.util.LongAccumulator;
 import org.sparkdpo.common.spark.LocalCopies;
+import org.sparkdpo.jobs.common.GpuBinding;
 import org.sparkdpo.model.logprob.CompletionScorer;
 
 /**

@@ -93,6 +93,7 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         assertInputSet(true);
         if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
         int step = conf().getIterationCount();
+        org.sparkdpo.jobs.common.GpuBinding.bind(org.apache.spark.TaskContext.get());
         List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
         int micro = Math.max(1, Math.min(layerConf().getMicroBatches(), pairs.size()));
         int chunk = (pairs.size() + micro - 1) / micro;

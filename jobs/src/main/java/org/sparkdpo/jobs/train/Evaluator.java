@@ -33,6 +33,7 @@ public final class Evaluator {
         it.forEachRemaining(all::add);
         if (all.isEmpty()) return java.util.Collections.emptyIterator();
         all.sort(Comparator.comparingInt(PreferencePair::maxLength).thenComparing(PreferencePair::id));
+        org.sparkdpo.jobs.common.GpuBinding.bind(org.apache.spark.TaskContext.get());
         TrainingModel model = TrainingModel.of(spec);
         DataType dt = spec.dtype();
         Map<String, INDArray> arrays = w.arrays(dt);

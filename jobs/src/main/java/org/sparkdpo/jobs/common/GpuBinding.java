@@ -1,4 +1,4 @@
-package org.sparkdpo.jobs.precompute;
+package org.sparkdpo.jobs.common;
 
 import java.util.OptionalInt;
 import org.apache.spark.TaskContext;
@@ -8,13 +8,15 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The GPU path, kept to one obvious step: when Spark assigned this task a GPU ({@code spark.task.resource.gpu.amount})
  * and ND4J runs the CUDA backend ({@code -Pcuda} build), bind the task's thread to that device before any ND4J work.
- * On the CPU backend, or without a GPU resource, nothing happens and the same code runs on the CPU.
+ * On the CPU backend, or without a GPU resource, nothing happens and the same code runs on the CPU. Used by every
+ * task that runs a model: precompute-ref shards, training workers and evaluation. The frozen weights are loaded
+ * once per executor JVM, so give each executor one GPU.
  */
-final class GpuBinding {
+public final class GpuBinding {
     private GpuBinding() {}
 
     /** The device bound, or empty on the CPU path. */
-    static OptionalInt bind(TaskContext ctx) {
+    public static OptionalInt bind(TaskContext ctx) {
         if (ctx == null) return OptionalInt.empty();
         ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
         if (gpu == null || gpu.addresses().length == 0) return OptionalInt.empty();
