@@ -26,7 +26,7 @@ import org.sparkdpo.prep.pair.PromptTemplate;
 /**
  * Not a test: throughput of the prepare job in local mode on the shared 1,100-pair dataset replicated to ~100k rows
  * (each copy with its own id), next to the raw single-thread tokenizer throughput on the same texts. Run with
- * {@code data-prep/bench.sh [--rows N] [--cores N] [--tokenizer DIR] [--data FILE]}.
+ * {@code submit/bench.sh prepare [--rows N] [--cores N] [--tokenizer DIR] [--data FILE]}.
  */
 public final class PrepareBenchmark {
     private PrepareBenchmark() {}

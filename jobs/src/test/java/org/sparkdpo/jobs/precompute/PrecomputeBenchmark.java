@@ -26,7 +26,7 @@ import org.sparkdpo.model.logprob.CompletionScorer;
 /**
  * Benchmark (not a test): reference tokens/s of the precompute for a GPT-2-shaped random model (default 4 layers,
  * 256 wide, 4 heads, GPT-2's 50,257-token vocabulary), next to this machine's measured GEMM rate and the forward-pass
- * FLOP bound that rate implies. Run with {@code submit/bench-precompute.sh [--pairs N] [--layers L] [--width D]
+ * FLOP bound that rate implies. Run with {@code submit/bench.sh precompute [--pairs N] [--layers L] [--width D]
  * [--shards K] [--batch-tokens B] [--master local[N]] [--keep DIR]}.
  *
  * <p>FLOPs counted per real token: 24·L·d² (the linear layers) + 4·L·T·d (QKᵀ and AV at padded length T), plus
