@@ -113,12 +113,24 @@ public final class JsonInput {
         }, true);
     }
 
+    /** An iterator whose {@code hasNext()} fills {@link #pending}; {@code next()} hands it out. */
+    private abstract static class Lookahead implements Iterator<Row> {
+        protected Row pending;
+
+        @Override
+        public Row next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            Row r = pending;
+            pending = null;
+            return r;
+        }
+    }
+
     /** Lazily turns the lines of one split into rows, skipping blank lines. */
-    private static final class LineRows implements Iterator<Row> {
+    private static final class LineRows extends Lookahead {
         private final String file;
         private final Iterator<Tuple2<LongWritable, Text>> lines;
         private long line;
-        private Row next;
 
         LineRows(String file, long firstLine, Iterator<Tuple2<LongWritable, Text>> lines) {
             this.file = file;
@@ -128,25 +140,18 @@ public final class JsonInput {
 
         @Override
         public boolean hasNext() {
-            while (next == null && lines.hasNext()) {
+            while (pending == null && lines.hasNext()) {
                 Text t = lines.next()._2();
                 line++;
                 int from = 0;
                 int len = t.getLength();
                 byte[] b = t.getBytes();
                 if (line == 1 && len >= 3 && (b[0] & 0xff) == 0xEF && (b[1] & 0xff) == 0xBB && (b[2] & 0xff) == 0xBF) from = 3;
-                if (!blank(b, from, len)) next = row(file, line, b, from, len);
+                if (!blank(b, from, len)) pending = row(file, line, b, from, len);
             }
-            return next != null;
+            return pending != null;
         }
 
-        @Override
-        public Row next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            Row r = next;
-            next = null;
-            return r;
-        }
     }
 
     private static boolean blank(byte[] b, int from, int to) {
@@ -185,13 +190,12 @@ public final class JsonInput {
      * Streams the elements of one JSON array file as rows. A syntax error ends the file with one {@link #FATAL} row
      * carrying the message, which the driver raises: no task fails, so no executor stack trace reaches the user.
      */
-    private static final class ArrayRows implements Iterator<Row> {
+    private static final class ArrayRows extends Lookahead {
         private static final ObjectMapper MAPPER = new ObjectMapper();
         private final String file;
         private JsonParser parser;
         private InputStream in;
         private long index;
-        private Row next;
         private boolean done;
 
         ArrayRows(String file, PortableDataStream data, HadoopConf conf) {
@@ -209,14 +213,14 @@ public final class JsonInput {
 
         @Override
         public boolean hasNext() {
-            if (next != null) return true;
+            if (pending != null) return true;
             if (done) return false;
             try {
                 JsonToken t = parser.nextToken();
                 if (t == JsonToken.END_ARRAY) {
                     if (parser.nextToken() != null) fail("unexpected content after the array", null);
                     else close();
-                    return next != null;
+                    return pending != null;
                 }
                 if (t == null) {
                     fail("the array is never closed", null);
@@ -226,23 +230,15 @@ public final class JsonInput {
                 JsonNode node = MAPPER.readTree(parser);
                 long i = index++;
                 if (node.isObject()) {
-                    next = RowFactory.create(file, line, i, null, null, node.toString());
+                    pending = RowFactory.create(file, line, i, null, null, node.toString());
                 } else {
-                    next = RowFactory.create(file, line, i, RejectReason.WRONG_TYPE.code(),
+                    pending = RowFactory.create(file, line, i, RejectReason.WRONG_TYPE.code(),
                             "element is " + node.getNodeType().name().toLowerCase() + ", expected a JSON object", node.toString());
                 }
             } catch (IOException e) {
                 fail(null, e);
             }
-            return next != null;
-        }
-
-        @Override
-        public Row next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            Row r = next;
-            next = null;
-            return r;
+            return pending != null;
         }
 
         /** Ends the file with a {@link #FATAL} row describing the problem. */
@@ -254,7 +250,7 @@ public final class JsonInput {
                     : cause instanceof CharConversionException ? "not valid UTF-8: " + cause.getMessage()
                     : String.valueOf(cause.getMessage());
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            next = RowFactory.create(file, loc == null ? null : (long) loc.getLineNr(), null, FATAL, file + ": invalid JSON array"
+            pending = RowFactory.create(file, loc == null ? null : (long) loc.getLineNr(), null, FATAL, file + ": invalid JSON array"
                     + where + ": " + msg + " (a JSON array file must be valid as a whole; JSON Lines input keeps going past"
                     + " broken lines)", null);
             close();

@@ -211,7 +211,8 @@ public final class PrecomputeBenchmark {
         return a;
     }
 
-    private static Map<String, String> args(String[] argv) {
+    /** {@code --name value} pairs of a benchmark's command line. */
+    public static Map<String, String> args(String[] argv) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i + 1 < argv.length; i += 2) {
             if (!argv[i].startsWith("--")) throw new IllegalArgumentException("expected --name value, got " + argv[i]);

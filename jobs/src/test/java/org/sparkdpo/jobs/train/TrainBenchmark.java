@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,7 +34,7 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> a = args(argv);
+        Map<String, String> a = PrecomputeBenchmark.args(argv);
         int layers = Integer.parseInt(a.getOrDefault("layers", "4"));
         int width = Integer.parseInt(a.getOrDefault("width", "256"));
         int heads = Integer.parseInt(a.getOrDefault("heads", "4"));
@@ -132,11 +131,5 @@ public final class TrainBenchmark {
     static String peakRss() throws Exception {
         for (String l : Files.readAllLines(Path.of("/proc/self/status"))) if (l.startsWith("VmHWM:")) return l.substring(6).trim();
         return "n/a";
-    }
-
-    private static Map<String, String> args(String[] argv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) m.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        return m;
     }
 }
