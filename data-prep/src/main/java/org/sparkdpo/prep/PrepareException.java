@@ -5,7 +5,7 @@ package org.sparkdpo.prep;
  * a broken JSON array), with a one-line message that names the file (and line) involved. The CLI prints it without
  * a stack trace.
  */
-public class PrepareException extends RuntimeException {
+public class PrepareException extends org.sparkdpo.common.JobFailedException {
     public PrepareException(String message) {
         super(message);
     }

@@ -60,7 +60,7 @@ public final class PrepareJob {
     private PrepareJob() {}
 
     /** Runs with progress lines on stderr. */
-    public static PrepareResult run(SparkSession spark, PrepareOptions options) throws IOException {
+    public static PrepareResult run(SparkSession spark, PrepareSettings options) throws IOException {
         return run(spark, options, PrepareProgress.printingTo(System.err));
     }
 
@@ -69,7 +69,7 @@ public final class PrepareJob {
      *
      * @throws PrepareException for problems with inputs or settings (one-line message naming the file)
      */
-    public static PrepareResult run(SparkSession spark, PrepareOptions options, PrepareProgress progress) throws IOException {
+    public static PrepareResult run(SparkSession spark, PrepareSettings options, PrepareProgress progress) throws IOException {
         Configuration hconf = spark.sparkContext().hadoopConfiguration();
         OutputFolder out = OutputFolder.open(options.out(), options.overwrite(), hconf);
         Run run = new Run(spark, options, progress, new HadoopConf(hconf), out);
@@ -95,7 +95,7 @@ public final class PrepareJob {
     /** State of one run. */
     private static final class Run {
         final SparkSession spark;
-        final PrepareOptions o;
+        final PrepareSettings o;
         final PrepareProgress progress;
         final HadoopConf conf;
         final OutputFolder out;
@@ -103,7 +103,7 @@ public final class PrepareJob {
         Dataset<Row> processed;
         Dataset<Row> flagged;
 
-        Run(SparkSession spark, PrepareOptions o, PrepareProgress progress, HadoopConf conf, OutputFolder out) {
+        Run(SparkSession spark, PrepareSettings o, PrepareProgress progress, HadoopConf conf, OutputFolder out) {
             this.spark = spark;
             this.o = o;
             this.progress = progress;

@@ -69,8 +69,8 @@ class PrepareDeterminismTest {
     }
 
     static PrepareResult run(Path in, Path out) throws Exception {
-        return PrepareJob.run(spark, PrepareOptions.of(List.of(in.toString()), PrepFixtures.gpt2().toString(), out.toString())
-                .withShards(3, PrepareOptions.DEFAULT_TARGET_SHARD_ROWS), PrepareProgress.silent());
+        return PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), PrepFixtures.gpt2().toString(), out.toString())
+                .withShards(3, PrepareSettingsBuilder.DEFAULT_TARGET_SHARD_ROWS).build(), PrepareProgress.silent());
     }
 
     static Path local(String uri) {
@@ -127,8 +127,8 @@ class PrepareDeterminismTest {
         assertEquals(a.fingerprint(), b.fingerprint());
         assertEquals(ids(a), ids(b));
         // a different setting gives different shards
-        PrepareResult c = PrepareJob.run(spark, PrepareOptions.of(List.of(dir.resolve("one").toString()),
-                PrepFixtures.gpt2().toString(), dir.resolve("c").toString()).withShards(2, 1), PrepareProgress.silent());
+        PrepareResult c = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(dir.resolve("one").toString()),
+                PrepFixtures.gpt2().toString(), dir.resolve("c").toString()).withShards(2, 1).build(), PrepareProgress.silent());
         assertNotEquals(a.fingerprint(), c.fingerprint());
     }
 

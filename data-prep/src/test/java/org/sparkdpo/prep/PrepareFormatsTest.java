@@ -41,8 +41,8 @@ class PrepareFormatsTest {
     }
 
     static PrepareResult run(Path in, Path tokenizer, Path out) throws Exception {
-        return PrepareJob.run(spark, PrepareOptions.of(List.of(in.toString()), tokenizer == null ? null : tokenizer.toString(),
-                out.toString()), PrepareProgress.silent());
+        return PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), tokenizer == null ? null : tokenizer.toString(),
+                out.toString()).build(), PrepareProgress.silent());
     }
 
     static Map<String, Row> byId(List<Row> rows) {

@@ -34,7 +34,7 @@ class PrepareIdsTest {
         return m;
     }
 
-    static PrepareResult run(PrepareOptions o) throws Exception {
+    static PrepareResult run(PrepareSettings o) throws Exception {
         return PrepareJob.run(spark, o, PrepareProgress.silent());
     }
 
@@ -46,8 +46,8 @@ class PrepareIdsTest {
         rows.add(rec("id", null, "prompt", "C", "chosen", " 1", "rejected", " 2"));
         rows.add(rec("prompt", "D", "chosen", " 1", "rejected", " 2"));
         rows.add(rec("prompt", "E", "chosen", " 1", "rejected", " 2"));
-        PrepareResult r = run(PrepareOptions.of(List.of(PrepFixtures.jsonl(dir.resolve("a/in.jsonl"), rows).toString()),
-                PrepFixtures.gpt2().toString(), dir.resolve("out1").toString()));
+        PrepareResult r = run(PrepareSettingsBuilder.of(List.of(PrepFixtures.jsonl(dir.resolve("a/in.jsonl"), rows).toString()),
+                PrepFixtures.gpt2().toString(), dir.resolve("out1").toString()).build());
         Map<String, Row> byPrompt = byPrompt(r);
         assertEquals("row-a", byPrompt.get("A").getAs("id"));
         assertEquals("7", byPrompt.get("B").getAs("id"));
@@ -60,8 +60,8 @@ class PrepareIdsTest {
         Collections.reverse(shuffled);
         PrepFixtures.jsonl(dir.resolve("b/part1.jsonl"), shuffled.subList(0, 2));
         PrepFixtures.jsonl(dir.resolve("b/part2.jsonl"), shuffled.subList(2, 5));
-        Map<String, Row> again = byPrompt(run(PrepareOptions.of(List.of(dir.resolve("b").toString()),
-                PrepFixtures.gpt2().toString(), dir.resolve("out2").toString())));
+        Map<String, Row> again = byPrompt(run(PrepareSettingsBuilder.of(List.of(dir.resolve("b").toString()),
+                PrepFixtures.gpt2().toString(), dir.resolve("out2").toString()).build()));
         for (String p : List.of("A", "B", "C", "D", "E")) assertEquals(byPrompt.get(p).<String>getAs("id"), again.get(p).getAs("id"));
     }
 
@@ -69,8 +69,8 @@ class PrepareIdsTest {
     void mappedColumnsSupplyTheRoles(@TempDir Path dir) throws Exception {
         Path in = PrepFixtures.jsonl(dir.resolve("in.jsonl"), List.of(
                 rec("uid", "q1", "question", "Sky?", "good", " Blue.", "bad", " Green.")));
-        PrepareResult r = run(PrepareOptions.of(List.of(in.toString()), PrepFixtures.gpt2().toString(), dir.resolve("out").toString())
-                .withColumnMap(ColumnMap.parse(List.of("id=uid", "prompt=question", "chosen=good", "rejected=bad"))));
+        PrepareResult r = run(PrepareSettingsBuilder.of(List.of(in.toString()), PrepFixtures.gpt2().toString(), dir.resolve("out").toString())
+                .withColumnMap(ColumnMap.parse(List.of("id=uid", "prompt=question", "chosen=good", "rejected=bad"))).build());
         Row x = PrepFixtures.shardRows(spark, r).get(0);
         assertEquals("q1", x.getAs("id"));
         assertEquals("q1", x.getAs("uid"));

@@ -48,7 +48,7 @@ class PrepareOutputTest {
             if (stage.equals("manifest")) throw new IllegalStateException("injected failure");
         };
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> PrepareJob.run(spark,
-                PrepareOptions.of(List.of(input(dir).toString()), PrepFixtures.gpt2().toString(), out.toString()), failAtManifest));
+                PrepareSettingsBuilder.of(List.of(input(dir).toString()), PrepFixtures.gpt2().toString(), out.toString()).build(), failAtManifest));
         assertEquals("injected failure", e.getMessage());
         assertTrue(stages.containsAll(List.of("shards", "rejects", "verify")), stages.toString());
         assertFalse(Files.exists(out));
@@ -59,12 +59,12 @@ class PrepareOutputTest {
     void anExistingOutputIsKeptUnlessOverwriteIsGiven(@TempDir Path dir) throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
         Files.writeString(out.resolve("keep.txt"), "old");
-        PrepareOptions o = PrepareOptions.of(List.of(input(dir).toString()), PrepFixtures.gpt2().toString(), out.toString());
-        PrepareException e = assertThrows(PrepareException.class, () -> PrepareJob.run(spark, o, PrepareProgress.silent()));
+        PrepareSettingsBuilder o = PrepareSettingsBuilder.of(List.of(input(dir).toString()), PrepFixtures.gpt2().toString(), out.toString());
+        PrepareException e = assertThrows(PrepareException.class, () -> PrepareJob.run(spark, o.build(), PrepareProgress.silent()));
         assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"), e.getMessage());
         assertEquals(List.of("keep.txt"), listing(out));
 
-        PrepareResult r = PrepareJob.run(spark, o.withOverwrite(true), PrepareProgress.silent());
+        PrepareResult r = PrepareJob.run(spark, o.withOverwrite(true).build(), PrepareProgress.silent());
         assertEquals(1, r.counts().kept());
         assertFalse(Files.exists(out.resolve("keep.txt")));
         assertTrue(Files.exists(out.resolve("manifest.json")));

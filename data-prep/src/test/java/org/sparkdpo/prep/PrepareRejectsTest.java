@@ -91,8 +91,8 @@ class PrepareRejectsTest {
         lines.add(json(rec("id", "ok2", "prompt", "Grass is", "chosen", " green", "rejected", " red")));
         Path in = PrepFixtures.rawLines(dir.resolve("bad.jsonl"), lines);
 
-        PrepareResult r = PrepareJob.run(spark, PrepareOptions.of(List.of(in.toString()), PrepFixtures.gpt2().toString(),
-                        dir.resolve("out").toString()).withLengths(32, 0, org.sparkdpo.prep.pair.TruncationMode.KEEP_START),
+        PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), PrepFixtures.gpt2().toString(),
+                        dir.resolve("out").toString()).withLengths(32, 0, org.sparkdpo.prep.pair.TruncationMode.KEEP_START).build(),
                 PrepareProgress.silent());
         assertEquals(12, r.counts().read());
         assertAccounting(r, expected, 2);
@@ -124,8 +124,8 @@ class PrepareRejectsTest {
                         "rejected", List.of(msg("assistant", "b"))));
         Path in = PrepFixtures.jsonl(dir.resolve("chat.jsonl"), rows);
         // One row's chosen is text, so JSON inference types the column as text: name the format.
-        PrepareResult r = PrepareJob.run(spark, PrepareOptions.of(List.of(in.toString()), tok.toString(),
-                dir.resolve("out").toString()).withFormat(InputFormat.CONVERSATIONAL), PrepareProgress.silent());
+        PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), tok.toString(),
+                dir.resolve("out").toString()).withFormat(InputFormat.CONVERSATIONAL).build(), PrepareProgress.silent());
         assertAccounting(r, Map.of(2L, "template_error", 3L, "empty_completion", 4L, "null_field", 5L, "wrong_type"), 1);
     }
 
@@ -142,8 +142,8 @@ class PrepareRejectsTest {
                 RowFactory.create("empty", List.of(), List.of(3L), List.of(4L)),
                 RowFactory.create("nul", null, List.of(3L), List.of(4L))), schema)
                 .coalesce(1).write().parquet(dir.resolve("in").toString());
-        PrepareResult r = PrepareJob.run(spark, PrepareOptions.of(List.of(dir.resolve("in").toString()),
-                PrepFixtures.gpt2().toString(), dir.resolve("out").toString()), PrepareProgress.silent());
+        PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(dir.resolve("in").toString()),
+                PrepFixtures.gpt2().toString(), dir.resolve("out").toString()).build(), PrepareProgress.silent());
         assertEquals(5, r.counts().read());
         assertEquals(1, r.counts().kept());
         Map<String, String> reasons = new TreeMap<>();
@@ -165,8 +165,8 @@ class PrepareRejectsTest {
                 RowFactory.create(new byte[] {'B', (byte) 0xFF, 'd'}, " a", " b")), schema)
                 .selectExpr("cast(prompt as string) as prompt", "chosen", "rejected")
                 .coalesce(1).write().parquet(dir.resolve("in").toString());
-        PrepareResult r = PrepareJob.run(spark, PrepareOptions.of(List.of(dir.resolve("in").toString()),
-                PrepFixtures.gpt2().toString(), dir.resolve("out").toString()), PrepareProgress.silent());
+        PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(dir.resolve("in").toString()),
+                PrepFixtures.gpt2().toString(), dir.resolve("out").toString()).build(), PrepareProgress.silent());
         assertEquals(1, r.counts().kept());
         Row reject = PrepFixtures.rejects(spark, r).first();
         assertEquals("invalid_utf8", reject.getAs(PreparedColumns.REASON));

@@ -48,8 +48,8 @@ class PrepareTruncationTest {
         Path in = PrepFixtures.jsonl(dir.resolve(name + ".jsonl"), List.of(
                 rec("id", "pair", "prompt", "one two three four five six", "chosen", " a b c", "rejected", " x"),
                 rec("id", "short", "prompt", "Hi", "chosen", " yes", "rejected", " no")));
-        PrepareResult res = PrepareJob.run(spark, PrepareOptions.of(List.of(in.toString()), PrepFixtures.gpt2().toString(),
-                dir.resolve(name).toString()).withLengths(maxLength, maxPrompt, mode), PrepareProgress.silent());
+        PrepareResult res = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), PrepFixtures.gpt2().toString(),
+                dir.resolve(name).toString()).withLengths(maxLength, maxPrompt, mode).build(), PrepareProgress.silent());
         for (Row x : PrepFixtures.rejects(spark, res).collectAsList()) {
             rejects.put(x.getAs("id"), x.getAs(PreparedColumns.REASON) + ": " + x.getAs(PreparedColumns.DETAIL));
         }

@@ -39,8 +39,8 @@ class SharedDatasetTest {
         long identical = 0;
         for (JsonNode r : records) if (r.get("chosen").asText().equals(r.get("rejected").asText())) identical++;
 
-        PrepareResult res = PrepareJob.run(spark, PrepareOptions.of(List.of(data.toString()), PrepFixtures.gpt2().toString(),
-                dir.resolve("out").toString()), PrepareProgress.silent());
+        PrepareResult res = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(data.toString()), PrepFixtures.gpt2().toString(),
+                dir.resolve("out").toString()).build(), PrepareProgress.silent());
         assertEquals(InputFormat.INSTRUCTION, res.format());
         assertEquals(records.size(), res.counts().read());
         assertEquals(identical, res.counts().rejectedByReason().get("chosen_equals_rejected"));

@@ -17,7 +17,8 @@ import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
 import org.sparkdpo.prep.PrepareJob;
-import org.sparkdpo.prep.PrepareOptions;
+import org.sparkdpo.prep.PrepareSettings;
+import org.sparkdpo.prep.PrepareSettingsBuilder;
 import org.sparkdpo.prep.PrepareProgress;
 import org.sparkdpo.prep.PrepareResult;
 import org.sparkdpo.prep.PreparedColumns;
@@ -83,7 +84,7 @@ public final class PrepareBenchmark {
         for (int run = 1; run <= 2; run++) {
             Path out = work.resolve("out" + run);
             long s0 = System.nanoTime();
-            PrepareResult r = PrepareJob.run(spark, PrepareOptions.of(List.of(input.toString()), tokDir.toString(), out.toString()),
+            PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(input.toString()), tokDir.toString(), out.toString()).build(),
                     (stage, msg) -> System.out.printf("  %6.1f s  %s: %s%n", (System.nanoTime() - s0) / 1e9, stage, msg));
             double sec = (System.nanoTime() - s0) / 1e9;
             Row sums = spark.read().parquet(r.out() + "/part-*.parquet").selectExpr("sum(" + PreparedColumns.PROMPT_LEN + " + " + PreparedColumns.CHOSEN_LEN

@@ -1,8 +1,8 @@
 package org.sparkdpo.jobs.cli;
 
 import java.util.List;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
 
 /**
  * One subcommand of {@link Main}. Options are declared as data so that parsing, config files, validation and
@@ -20,7 +20,7 @@ public interface Command {
 
     /**
      * Runs the job with validated options and returns an {@link ExitCodes exit code}. Throw
-     * {@link org.sparkdpo.common.options.OptionsException} for option problems found late (exit 2),
+     * {@link org.sparkdpo.jobs.cli.options.OptionsException} for option problems found late (exit 2),
      * {@link CommandException} for a chosen code, anything else for a failure (exit 1).
      */
     int run(ParsedOptions opts) throws Exception;

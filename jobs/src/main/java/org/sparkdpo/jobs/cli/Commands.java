@@ -11,10 +11,10 @@ public final class Commands {
     public static List<Command> all() {
         return List.of(
                 new PrepareCommand(),
-                new org.sparkdpo.jobs.precompute.PrecomputeRefCommand(),
-                new org.sparkdpo.jobs.train.TrainCommand(),
-                new org.sparkdpo.jobs.train.EvalCommand(),
-                new org.sparkdpo.jobs.demo.DemoCommand(),
+                new PrecomputeRefCommand(),
+                new TrainCommand(),
+                new EvalCommand(),
+                new DemoCommand(),
                 new ShowCommand());
     }
 

@@ -1,5 +1,7 @@
 package org.sparkdpo.jobs.cli;
 
+import org.sparkdpo.common.JobFailedException;
+import org.sparkdpo.common.JobRefusedException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,12 +9,12 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import org.sparkdpo.common.options.HelpFormatter;
-import org.sparkdpo.common.options.OptionParser;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.OptionsException;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Suggestions;
+import org.sparkdpo.jobs.cli.options.HelpFormatter;
+import org.sparkdpo.jobs.cli.options.OptionParser;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Suggestions;
 import org.sparkdpo.common.spark.LogLevels;
 
 /**
@@ -93,6 +95,15 @@ public final class Main {
             err.println("error: " + describe(e));
             if (verbose) e.printStackTrace(err);
             return e.exitCode();
+        } catch (JobRefusedException e) {
+            err.println("error: refused: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return ExitCodes.REFUSED;
+        } catch (JobFailedException e) {
+            // the message names the file, row or option; the cause chain (Spark's task failure) only adds noise
+            err.println("error: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return ExitCodes.FAILURE;
         } catch (Throwable t) {
             err.println("error: " + describe(t));
             if (verbose) t.printStackTrace(err);

@@ -14,10 +14,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.OptionsException;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
 
 /**

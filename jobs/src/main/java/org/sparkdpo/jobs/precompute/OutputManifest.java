@@ -19,7 +19,7 @@ final class OutputManifest {
 
     /** The manifest for {@code stats} (one per input shard, in input order). */
     static String json(InputManifest input, FingerprintInputs inputs, String modelDir, String adapterDir,
-                       PrecomputeOptions opts, List<ShardStats> stats) {
+                       PrecomputeSettings opts, List<ShardStats> stats) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", KIND);
         m.put("format_version", FORMAT_VERSION);

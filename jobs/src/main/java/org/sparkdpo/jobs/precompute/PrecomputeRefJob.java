@@ -44,7 +44,7 @@ public final class PrecomputeRefJob {
      * untouched) for a missing input manifest, a tokenizer mismatch or an output with another fingerprint (without
      * overwrite), and any other exception when the computation failed (committed shards are kept for a rerun).
      */
-    public static PrecomputeResult run(SparkSession spark, PrecomputeOptions opts) throws Exception {
+    public static PrecomputeResult run(SparkSession spark, PrecomputeSettings opts) throws Exception {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         InputManifest input = InputManifest.read(opts.data(), conf);
@@ -126,7 +126,7 @@ public final class PrecomputeRefJob {
     }
 
     /** Checks the tokenizer and adapter, and hashes every input of the output's identity. No weights are loaded. */
-    static FingerprintInputs fingerprintInputs(PrecomputeOptions opts, InputManifest input, Configuration conf)
+    static FingerprintInputs fingerprintInputs(PrecomputeSettings opts, InputManifest input, Configuration conf)
             throws IOException, PrecomputeRefusedException {
         java.nio.file.Path model = LocalCopies.localize(opts.model(), conf);
         String tokenizer;
@@ -161,13 +161,13 @@ public final class PrecomputeRefJob {
         }
     }
 
-    private static List<ShardStats> compute(SparkSession spark, PrecomputeOptions opts, InputManifest input, Path outRoot,
+    private static List<ShardStats> compute(SparkSession spark, PrecomputeSettings opts, InputManifest input, Path outRoot,
                                             FingerprintInputs inputs, List<String> missing) throws Exception {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String runId = UUID.randomUUID().toString().substring(0, 8);
         TaskSettings settings = new TaskSettings(input.dir().toString(), outRoot.toString(), opts.model(), opts.adapter(),
                 opts.dtype(), opts.batchTokens(), opts.maxBatch(), inputs.model(), inputs.fingerprint(), runId,
-                opts.failFirstAttemptOf(), new HadoopConf(spark.sparkContext().hadoopConfiguration()));
+                new HadoopConf(spark.sparkContext().hadoopConfiguration()));
         List<InputManifest.Shard> work = input.shards().stream().filter(s -> missing.contains(s.file())).toList();
         long rows = work.stream().mapToLong(InputManifest.Shard::rows).sum();
         LongAccumulator rowsAcc = jsc.sc().longAccumulator("precompute-ref rows");

@@ -5,7 +5,7 @@ package org.sparkdpo.jobs.precompute;
  * model's, or an output folder holding a different fingerprint. A human must decide, so schedulers should not retry;
  * the command maps it to exit code 3.
  */
-public class PrecomputeRefusedException extends Exception {
+public class PrecomputeRefusedException extends org.sparkdpo.common.JobRefusedException {
     public PrecomputeRefusedException(String message) {
         super(message);
     }

@@ -32,6 +32,12 @@ import org.sparkdpo.model.logprob.CompletionScorer;
  * marker exists is returned from the marker without computing.
  */
 final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
+    /**
+     * Test seam (local mode only, where tasks share the test's JVM): the shard file whose first task attempt fails
+     * after writing part of its output, to prove that a retry or rerun leaves no trace of it. Null in real runs.
+     */
+    static volatile String failFirstAttemptOf;
+
     private static final long serialVersionUID = 1L;
 
     private final TaskSettings s;
@@ -62,7 +68,7 @@ final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
 
         String attempt = ctx == null ? "driver" : s.runId() + "-s" + ctx.stageAttemptNumber() + "-a" + ctx.attemptNumber()
                 + "-t" + ctx.taskAttemptId();
-        boolean failThisAttempt = file.equals(s.failFirstAttemptOf()) && (ctx == null || ctx.attemptNumber() == 0);
+        boolean failThisAttempt = file.equals(failFirstAttemptOf) && (ctx == null || ctx.attemptNumber() == 0);
         org.apache.hadoop.fs.Path tmp = out.tmp(file, attempt);
         org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(s.inputDir()), file);
         ShardStats stats;

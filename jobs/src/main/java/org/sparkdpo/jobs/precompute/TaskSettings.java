@@ -17,9 +17,8 @@ import org.sparkdpo.common.spark.HadoopConf;
  * @param modelFingerprint  the weights the driver fingerprinted (checked on every executor)
  * @param fingerprint       the run fingerprint written into markers
  * @param runId             identifies this run in markers and temporary names
- * @param failFirstAttemptOf test hook, see {@link PrecomputeOptions#failFirstAttemptOf()}
  * @param conf              Hadoop configuration
  */
-record TaskSettings(String inputDir, String outDir, String model, String adapter, PrecomputeOptions.Dtype dtype,
+record TaskSettings(String inputDir, String outDir, String model, String adapter, PrecomputeSettings.Dtype dtype,
                     int batchTokens, int maxBatch, String modelFingerprint, String fingerprint, String runId,
-                    String failFirstAttemptOf, HadoopConf conf) implements Serializable {}
+                    HadoopConf conf) implements Serializable {}

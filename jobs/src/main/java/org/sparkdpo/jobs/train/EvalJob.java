@@ -32,7 +32,7 @@ import java.util.UUID;
  */
 public final class EvalJob {
     /** @param adapter null evaluates the base model as the policy (rewards 0, loss log 2 for sigmoid) */
-    public record Options(String data, String model, String adapter, Path out, DpoConfig dpo, int batchSize, DataType dtype) {}
+    public record Settings(String data, String model, String adapter, Path out, DpoConfig dpo, int batchSize, DataType dtype) {}
 
     public record Result(Path pairsDir, Path summaryFile, Map<String, Double> metrics, long pairs) {}
 
@@ -51,9 +51,9 @@ public final class EvalJob {
 
     private EvalJob() {}
 
-    public static Result run(SparkSession spark, Options o) throws IOException {
-        if (Files.exists(o.out())) throw new org.sparkdpo.jobs.cli.CommandException(
-                org.sparkdpo.jobs.cli.ExitCodes.REFUSED, "output folder " + o.out() + " already exists");
+    public static Result run(SparkSession spark, Settings o) throws IOException {
+        if (Files.exists(o.out())) throw new org.sparkdpo.common.JobRefusedException(
+                "output folder " + o.out() + " already exists");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         var base = ModelStore.get(TrainingModel.local(o.model()), o.dtype());
         LoraAdapter adapter = o.adapter() == null ? LoraWeights.identity(base.model(), o.dtype())

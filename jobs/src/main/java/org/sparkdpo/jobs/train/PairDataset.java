@@ -5,8 +5,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.sparkdpo.jobs.cli.CommandException;
-import org.sparkdpo.jobs.cli.ExitCodes;
+import org.sparkdpo.common.JobFailedException;
 import org.sparkdpo.model.dpo.PreferencePair;
 import scala.Tuple2;
 
@@ -53,18 +52,18 @@ public final class PairDataset {
             df = spark.read().parquet(org.sparkdpo.jobs.common.ShardedData.parquetFiles(path,
                     spark.sparkContext().hadoopConfiguration()));
         } catch (Exception e) {
-            throw new CommandException(ExitCodes.FAILURE, "cannot read prepared data at " + path + ": " + e.getMessage(), e);
+            throw new JobFailedException("cannot read prepared data at " + path + ": " + e.getMessage(), e);
         }
         List<String> cols = Arrays.asList(df.columns());
         for (String c : REQUIRED) {
             if (!cols.contains(c)) {
-                throw new CommandException(ExitCodes.FAILURE, path + " has no column '" + c + "' (found " + cols
+                throw new JobFailedException(path + " has no column '" + c + "' (found " + cols
                         + "); run `submit/local.sh prepare` first");
             }
         }
         for (String c : REFERENCE) {
             if (!cols.contains(c)) {
-                throw new CommandException(ExitCodes.FAILURE, path + " has no reference log-probs (column '" + c
+                throw new JobFailedException(path + " has no reference log-probs (column '" + c
                         + "'); run `submit/local.sh precompute-ref --data " + path + " --model <model dir> --out <dir>` "
                         + "and train on its output");
             }
@@ -80,7 +79,7 @@ public final class PairDataset {
         int[] lengths = new int[lens.size()];
         for (Tuple2<Long, Integer> t : lens) lengths[Math.toIntExact(t._1())] = t._2();
         if (lengths.length == 0) {
-            throw new CommandException(ExitCodes.FAILURE, path + " holds no pairs" + (holdout == null ? "" : " on the "
+            throw new JobFailedException(path + " holds no pairs" + (holdout == null ? "" : " on the "
                     + (holdout.heldOutSide() ? "held-out" : "training") + " side of a " + holdout.fraction() + " split"));
         }
         return new PairDataset(indexed, lengths);

@@ -10,10 +10,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.OptionsException;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
 
 class MainTest {
     /** A command whose behaviour is chosen by its --outcome option. */

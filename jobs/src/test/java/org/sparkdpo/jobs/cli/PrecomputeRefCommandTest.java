@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.precompute.PrecomputeRefCommand;
 import org.sparkdpo.jobs.precompute.PreparedDataFixture;
 import org.sparkdpo.model.TestFixtures;
 

@@ -19,7 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdpo.common.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.OptionsException;
 import org.sparkdpo.common.spark.SparkSessions;
 
 class ShowCommandTest {

@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.cli.ExitCodes;
 import org.sparkdpo.jobs.cli.Main;
-import org.sparkdpo.jobs.demo.DemoCommand;
+import org.sparkdpo.jobs.cli.DemoCommand;
+import org.sparkdpo.jobs.demo.DemoJob;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.ModelStore;
@@ -45,7 +46,7 @@ class PipelineTest {
 
     @Test
     void demoRunsEveryStageOnGpt2AndTheAdapterWinsOnHeldOutPairs(@TempDir Path tmp) throws Exception {
-        DemoCommand.Result r = DemoCommand.run(spark, tmp.resolve("demo"), TestFixtures.tinyGpt2().toString(), 64, 12, 2,
+        DemoJob.Result r = DemoCommand.run(spark, tmp.resolve("demo"), TestFixtures.tinyGpt2().toString(), 64, 12, 2,
                 5e-3, System.err);
         assertEquals(67, r.prepared().counts().read(), "64 pairs and 3 bad rows read");
         assertEquals(3, r.prepared().counts().rejected(), "the bad rows are rejected with reasons");

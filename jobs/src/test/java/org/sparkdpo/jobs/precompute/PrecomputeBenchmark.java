@@ -67,8 +67,8 @@ public final class PrecomputeBenchmark {
         // 1. the scorer alone, one thread, batches formed as the job forms them
         double[] direct = scorerOnly(base, data, batchTokens);
         // 2. the whole job on Spark
-        PrecomputeOptions o = PrecomputeOptions.of(prepared.toString(), model.toString(), dir.resolve("ref").toString())
-                .withBatch(batchTokens, PrecomputeOptions.DEFAULT_MAX_BATCH).withOverwrite(true);
+        PrecomputeSettings o = PrecomputeSettingsBuilder.of(prepared.toString(), model.toString(), dir.resolve("ref").toString())
+                .withBatch(batchTokens, PrecomputeSettingsBuilder.DEFAULT_MAX_BATCH).withOverwrite(true).build();
         PrecomputeResult r = PrecomputeRefJob.run(spark, o);
 
         Flops f = flops(data, layers, width, 50257, batchTokens);
@@ -112,7 +112,7 @@ public final class PrecomputeBenchmark {
     static double[] scorerOnly(BaseWeights base, List<PreparedDataFixture.Pair> data, int batchTokens) {
         List<PreparedDataFixture.Pair> sorted = new ArrayList<>(data);
         sorted.sort(java.util.Comparator.comparingInt(PreparedDataFixture.Pair::length));
-        BatchPlanner planner = new BatchPlanner(batchTokens, PrecomputeOptions.DEFAULT_MAX_BATCH, 256);
+        BatchPlanner planner = new BatchPlanner(batchTokens, PrecomputeSettingsBuilder.DEFAULT_MAX_BATCH, 256);
         List<List<Completion>> batches = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>();
         List<Completion> cur = new ArrayList<>();

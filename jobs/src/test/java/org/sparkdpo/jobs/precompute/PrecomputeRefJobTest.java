@@ -64,8 +64,8 @@ class PrecomputeRefJobTest {
         return TestFixtures.tinyGpt2().toString();
     }
 
-    static PrecomputeOptions opts(Path data, Path out) {
-        return PrecomputeOptions.of(data.toString(), model(), out.toString());
+    static PrecomputeSettingsBuilder opts(Path data, Path out) {
+        return PrecomputeSettingsBuilder.of(data.toString(), model(), out.toString());
     }
 
     static Dataset<Row> read(Path out) {
@@ -116,7 +116,7 @@ class PrecomputeRefJobTest {
     @Test
     void valuesEqualOneAtATimeScoresAndEveryColumnIsKept() throws Exception {
         Path out = tmp.resolve("values");
-        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out));
+        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out).build());
         assertEquals(PrecomputeResult.Status.DONE, r.status());
         assertEquals(4, r.computed().size());
         assertEquals(24, r.rows());
@@ -157,8 +157,8 @@ class PrecomputeRefJobTest {
     void valuesEqualAcrossBatchSizesAndShardCounts() throws Exception {
         Path small = tmp.resolve("batch-small");
         Path big = tmp.resolve("batch-big");
-        PrecomputeRefJob.run(spark, opts(data4, small).withBatch(128, 2));
-        PrecomputeRefJob.run(spark, opts(data2, big).withBatch(16384, 64));
+        PrecomputeRefJob.run(spark, opts(data4, small).withBatch(128, 2).build());
+        PrecomputeRefJob.run(spark, opts(data2, big).withBatch(16384, 64).build());
         assertMatchesOneAtATime(small);
         assertMatchesOneAtATime(big);
         JsonNode a = json(small.resolve("manifest.json"));
@@ -171,11 +171,17 @@ class PrecomputeRefJobTest {
     @Test
     void killedRunResumesOnlyMissingShardsAndEndsIdentical() throws Exception {
         Path reference = tmp.resolve("uninterrupted");
-        PrecomputeRefJob.run(spark, opts(data4, reference));
+        PrecomputeRefJob.run(spark, opts(data4, reference).build());
 
         Path out = tmp.resolve("resumed");
-        PrecomputeOptions failing = opts(data4, out).withFailFirstAttemptOf("part-00003.parquet");
-        Exception e = assertThrows(Exception.class, () -> PrecomputeRefJob.run(spark, failing));
+        PrecomputeSettings failing = opts(data4, out).build();
+        ShardTask.failFirstAttemptOf = "part-00003.parquet";
+        Exception e;
+        try {
+            e = assertThrows(Exception.class, () -> PrecomputeRefJob.run(spark, failing));
+        } finally {
+            ShardTask.failFirstAttemptOf = null;
+        }
         assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), e.getMessage());
         assertFalse(Files.exists(out.resolve("manifest.json")));
         assertFalse(Files.exists(out.resolve("_committed/part-00003.parquet.json")));
@@ -188,7 +194,7 @@ class PrecomputeRefJobTest {
             if (!committedBefore.containsKey(f + ".json")) missing.add(f);
         }
 
-        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out));
+        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out).build());
         assertEquals(missing, new TreeSet<>(r.computed()), "only the missing shards were recomputed");
         Map<String, byte[]> committedAfter = files(out.resolve("_committed"));
         for (String k : committedBefore.keySet()) assertArrayEquals(committedBefore.get(k), committedAfter.get(k), k);
@@ -198,13 +204,13 @@ class PrecomputeRefJobTest {
     @Test
     void secondRunIsSkippedAndLeavesOutputUntouched() throws Exception {
         Path out = tmp.resolve("twice");
-        PrecomputeRefJob.run(spark, opts(data4, out));
+        PrecomputeRefJob.run(spark, opts(data4, out).build());
         Map<String, byte[]> before = files(out);
         Map<String, Long> mtimes = new HashMap<>();
         try (var s = Files.walk(out)) {
             for (Path p : s.toList()) mtimes.put(p.toString(), Files.getLastModifiedTime(p).toMillis());
         }
-        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out));
+        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data4, out).build());
         assertEquals(PrecomputeResult.Status.UP_TO_DATE, r.status());
         assertTrue(r.computed().isEmpty());
         assertEquals(24, r.rows());
@@ -217,17 +223,17 @@ class PrecomputeRefJobTest {
     @Test
     void differentFingerprintIsRefusedUnlessOverwrite() throws Exception {
         Path out = tmp.resolve("refuse");
-        PrecomputeResult first = PrecomputeRefJob.run(spark, opts(data2, out));
+        PrecomputeResult first = PrecomputeRefJob.run(spark, opts(data2, out).build());
         Map<String, byte[]> before = files(out);
 
         PrecomputeRefusedException dtype = assertThrows(PrecomputeRefusedException.class,
-                () -> PrecomputeRefJob.run(spark, opts(data2, out).withDtype(PrecomputeOptions.Dtype.FLOAT64)));
+                () -> PrecomputeRefJob.run(spark, opts(data2, out).withDtype(PrecomputeSettings.Dtype.FLOAT64).build()));
         assertTrue(dtype.getMessage().contains("--overwrite"), dtype.getMessage());
         String adapter = TestFixtures.tinyGpt2().resolve("adapter").toString();
-        assertThrows(PrecomputeRefusedException.class, () -> PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter)));
+        assertThrows(PrecomputeRefusedException.class, () -> PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).build()));
         assertSameFiles(before, files(out));
 
-        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).withOverwrite(true));
+        PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).withOverwrite(true).build());
         assertEquals(PrecomputeResult.Status.DONE, r.status());
         assertNotEquals(first.fingerprint(), r.fingerprint());
         JsonNode m = json(out.resolve("manifest.json"));
@@ -247,7 +253,7 @@ class PrecomputeRefJobTest {
         Files.copy(data2.resolve("part-00000.parquet"), data.resolve("part-00000.parquet"));
         Path out = tmp.resolve("no-manifest-out");
         PrecomputeRefusedException e = assertThrows(PrecomputeRefusedException.class,
-                () -> PrecomputeRefJob.run(spark, opts(data, out)));
+                () -> PrecomputeRefJob.run(spark, opts(data, out).build()));
         assertTrue(e.getMessage().contains("has no manifest.json"), e.getMessage());
         assertFalse(Files.exists(out));
     }
@@ -262,7 +268,7 @@ class PrecomputeRefJobTest {
         Files.writeString(data.resolve("manifest.json"), manifest.replace(fp, "0".repeat(64)));
         Path out = tmp.resolve("other-tokenizer-out");
         PrecomputeRefusedException e = assertThrows(PrecomputeRefusedException.class,
-                () -> PrecomputeRefJob.run(spark, opts(data, out)));
+                () -> PrecomputeRefJob.run(spark, opts(data, out).build()));
         assertTrue(e.getMessage().contains("tokenizer mismatch"), e.getMessage());
         assertTrue(e.getMessage().contains("0".repeat(64)) && e.getMessage().contains(fp), e.getMessage());
         assertFalse(Files.exists(out));
@@ -275,7 +281,7 @@ class PrecomputeRefJobTest {
         List<PreparedDataFixture.Pair> bad = new ArrayList<>(pairs.subList(0, 3));
         bad.add(new PreparedDataFixture.Pair("pair-9999", prompt, new int[40], new int[] {50256}));
         Path data = PreparedDataFixture.write(spark, tmp.resolve("too-long"), bad, 1);
-        Exception e = assertThrows(Exception.class, () -> PrecomputeRefJob.run(spark, opts(data, tmp.resolve("too-long-out"))));
+        Exception e = assertThrows(Exception.class, () -> PrecomputeRefJob.run(spark, opts(data, tmp.resolve("too-long-out")).build()));
         String msg = String.valueOf(e.getMessage());
         assertTrue(msg.contains("row id 'pair-9999'") && msg.contains("140 tokens") && msg.contains("128 positions"), msg);
     }
@@ -293,8 +299,8 @@ class PrecomputeRefJobTest {
         String lnf = tensors.keySet().stream().filter(k -> k.endsWith("ln_f.bias")).findFirst().orElseThrow();
         tensors.get(lnf).assign(Double.NaN);
         org.sparkdpo.model.io.SafeTensorsWriter.write(model.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-        PrecomputeOptions o = new PrecomputeOptions(data2.toString(), model.toString(), tmp.resolve("nan-out").toString(),
-                null, PrecomputeOptions.Dtype.FLOAT32, 8192, 64, false, null);
+        PrecomputeSettings o = new PrecomputeSettings(data2.toString(), model.toString(), tmp.resolve("nan-out").toString(),
+                null, PrecomputeSettings.Dtype.FLOAT32, 8192, 64, false);
         Exception e = assertThrows(Exception.class, () -> PrecomputeRefJob.run(spark, o));
         String msg = String.valueOf(e.getMessage());
         assertTrue(msg.contains("non-finite reference log-prob") && msg.contains("row id 'pair-"), msg);

@@ -34,13 +34,13 @@ class DpoTrainerResumeTest {
         spark = SparkSessions.forTests();
     }
 
-    static TrainOptions opts(Path data, Path out, boolean resume) {
+    static TrainSettings opts(Path data, Path out, boolean resume) {
         OptimizerSettings adamw = new OptimizerSettings("adamw", 1e-2, 2, WarmupDecaySchedule.Decay.LINEAR, 0.01, 0.5, 0.9, 0.999, 1e-8);
-        TrainOptions base = DpoTrainerTest.options(data, out, null, adamw, 4, 2, 1, 6, 2, resume, 0);
-        return new TrainOptions(base.data(), base.model(), base.out(), base.adapterInit(), base.evalData(), base.evalFraction(),
-                base.batchSize(), base.gradientAccumulation(), base.evalBatchSize(), base.workers(), base.averagingFrequency(), base.dpo(), base.lora(),
-                base.optimizer(), base.epochs(), base.maxSteps(), base.dataSeed(), base.loraSeed(), base.dropoutSeed(),
-                base.logEvery(), base.evalEvery(), base.checkpointEvery(), 0, base.resume(), base.dtype(), true);
+        TrainSettings base = DpoTrainerTest.options(data, out, null, adamw, 4, 2, 1, 6, 2, resume, 0);
+        TrainSettings.Batching b = base.batching();
+        return new TrainSettings(base.paths(), new TrainSettings.Batching(b.batchSize(), b.gradientAccumulation(), b.workers(),
+                b.averagingFrequency(), true), base.dpo(), base.lora(), base.optimizer(), base.schedule(), base.evaluation(),
+                base.checkpoints(), base.seeds(), base.dtype());
     }
 
     @Test

@@ -37,12 +37,13 @@ class DpoTrainerTest {
         spark = SparkSessions.forTests();
     }
 
-    static TrainOptions options(Path data, Path out, String adapterInit, OptimizerSettings opt, int batch, int workers,
-                                int avgFreq, int maxSteps, int checkpointEvery, boolean resume, double evalFraction) {
+    static TrainSettings options(Path data, Path out, String adapterInit, OptimizerSettings opt, int batch, int workers,
+                                 int avgFreq, int maxSteps, int checkpointEvery, boolean resume, double evalFraction) {
         LoraConfig lora = new LoraConfig(4, 8, 0.0, List.of("c_attn", "c_proj", "c_fc"), false, true, "tiny-gpt2");
-        return new TrainOptions(data.toString(), MODEL.toString(), out, adapterInit, null, evalFraction, batch, 1, 8, workers,
-                avgFreq, DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), lora, opt, 1, maxSteps, 7, 11, 13,
-                1, 0, checkpointEvery, 0, resume, DataType.FLOAT, false);
+        return new TrainSettings(new TrainSettings.Paths(data.toString(), MODEL.toString(), out, adapterInit),
+                new TrainSettings.Batching(batch, 1, workers, avgFreq, false), DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0),
+                lora, opt, new TrainSettings.Schedule(1, maxSteps, 1), new TrainSettings.Evaluation(null, evalFraction, 8, 0),
+                new TrainSettings.Checkpoints(checkpointEvery, 0, resume), new TrainSettings.Seeds(7, 11, 13), DataType.FLOAT);
     }
 
     /** One worker, SGD lr 0.5, the oracle batch, the oracle adapter: loss and the stepped adapter match the oracle. */
@@ -53,10 +54,11 @@ class DpoTrainerTest {
         var cases = OracleCases.read(model);
         List<org.sparkdpo.model.dpo.PreferencePair> pairs = OracleCases.pairs(cases);
         Path data = PrecomputedPairs.write(spark, pairs, tmp.resolve("data"), 2);
-        TrainOptions base = options(data, tmp.resolve("run"), model.resolve("adapter").toString(), OptimizerSettings.sgd(0.5),
+        TrainSettings base = options(data, tmp.resolve("run"), model.resolve("adapter").toString(), OptimizerSettings.sgd(0.5),
                 pairs.size(), 1, 1, 1, 0, false, 0);
-        TrainOptions o = new TrainOptions(base.data(), model.toString(), base.out(), base.adapterInit(), null, 0, base.batchSize(),
-                1, 8, 1, 1, base.dpo(), null, base.optimizer(), 1, 1, 7, 11, 13, 1, 0, 0, 0, false, DataType.FLOAT, false);
+        TrainSettings o = new TrainSettings(new TrainSettings.Paths(base.paths().data(), model.toString(), base.paths().out(),
+                base.paths().adapterInit()), base.batching(), base.dpo(), null, base.optimizer(), base.schedule(),
+                base.evaluation(), base.checkpoints(), base.seeds(), DataType.FLOAT);
         DpoTrainer.Result r = DpoTrainer.train(spark, o);
         assertEquals(1, r.steps());
         List<Map<String, Object>> lines = MetricsLog.read(r.metricsFile());

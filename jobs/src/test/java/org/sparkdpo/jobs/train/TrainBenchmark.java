@@ -72,7 +72,7 @@ public final class TrainBenchmark {
         System.out.printf("one worker step (1 JVM, no Spark): median %.0f ms = %.2f pairs/s, %,.0f tokens/s (forward+backward)%n",
                 med * 1000, batch / med, batch * tokensPerPair / med);
         System.out.printf("LoRA parameters: %,d; bytes per averaging round (params + AdamW state, float32): %,d%n",
-                net.numParams(), DpoTrainer.bytesPerRound(net));
+                net.numParams(), TrainingRun.bytesPerRound(net));
 
         // 2. whole rounds on Spark through ParameterAveragingTrainingMaster
         SparkSession spark = SparkSession.builder().config(new SparkConf().set("spark.master", master)
@@ -80,9 +80,10 @@ public final class TrainBenchmark {
                 .set("spark.ui.enabled", "false").set("spark.app.name", "train-bench")).getOrCreate();
         Path data = PrecomputedPairs.write(spark, pairs, dir.resolve("data"), workers);
         for (int freq : new int[]{1, 4}) {
-            TrainOptions o = new TrainOptions(data.toString(), model.toString(), dir.resolve("run-" + freq), null, null, 0,
-                    batch, 1, 8, workers, freq, DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), lora, adamw, 1, steps, 1, 1, 1,
-                    1, 0, 0, 0, false, DataType.FLOAT, false);
+            TrainSettings o = new TrainSettings(new TrainSettings.Paths(data.toString(), model.toString(), dir.resolve("run-" + freq), null),
+                    new TrainSettings.Batching(batch, 1, workers, freq, false), DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), lora,
+                    adamw, new TrainSettings.Schedule(1, steps, 1), TrainSettings.Evaluation.none(), TrainSettings.Checkpoints.none(),
+                    new TrainSettings.Seeds(1, 1, 1), DataType.FLOAT);
             long t0 = System.nanoTime();
             DpoTrainer.Result r = DpoTrainer.train(spark, o);
             double secs = (System.nanoTime() - t0) / 1e9;

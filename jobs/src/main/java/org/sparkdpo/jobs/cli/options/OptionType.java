@@ -1,4 +1,4 @@
-package org.sparkdpo.common.options;
+package org.sparkdpo.jobs.cli.options;
 
 /** The value types an option can take; decides parsing, the help text's metavariable and the typed getter. */
 public enum OptionType {

@@ -1,4 +1,4 @@
-package org.sparkdpo.common.options;
+package org.sparkdpo.jobs.cli.options;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.sparkdpo.common.options;
+package org.sparkdpo.jobs.cli.options;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

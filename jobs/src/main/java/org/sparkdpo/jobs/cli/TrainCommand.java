@@ -1,14 +1,16 @@
-package org.sparkdpo.jobs.train;
+package org.sparkdpo.jobs.cli;
 
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.OptionsException;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.Command;
-import org.sparkdpo.jobs.cli.ExitCodes;
+import org.sparkdpo.jobs.train.DpoTrainer;
+import org.sparkdpo.jobs.train.OptimizerSettings;
+import org.sparkdpo.jobs.train.TrainSettings;
+import org.sparkdpo.jobs.train.WarmupDecaySchedule;
 import org.sparkdpo.model.lora.LoraConfig;
 
 import java.nio.file.Path;
@@ -89,7 +91,7 @@ public final class TrainCommand implements Command {
     @Override
     public int run(ParsedOptions o) throws Exception {
         SparkSession spark = SparkSessions.getOrCreate("spark-dpo train");
-        DpoTrainer.Result r = DpoTrainer.train(spark, options(o, spark.sparkContext().defaultParallelism()));
+        DpoTrainer.Result r = DpoTrainer.train(spark, settings(o, spark.sparkContext().defaultParallelism()));
         System.err.printf("trained %d steps; adapter in %s, metrics in %s, curves in %s%n", r.steps(), r.adapterDir(),
                 r.metricsFile(), r.curvesFile());
         return ExitCodes.OK;
@@ -99,7 +101,12 @@ public final class TrainCommand implements Command {
         return o.has(name) ? o.getPath(name) : null;
     }
 
-    static TrainOptions options(ParsedOptions o, int defaultWorkers) {
+    static DataType dtype(ParsedOptions o) {
+        return o.getEnum("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+    }
+
+    /** The run's settings; {@code defaultWorkers} stands in for {@code --workers 0}. */
+    static TrainSettings settings(ParsedOptions o, int defaultWorkers) {
         LoraConfig lora;
         try {
             lora = new LoraConfig(o.getInt("lora-r"), o.getDouble("lora-alpha"), o.getDouble("lora-dropout"),
@@ -112,12 +119,15 @@ public final class TrainCommand implements Command {
                 o.getDouble("weight-decay"), o.getDouble("max-grad-norm"), o.getDouble("adam-beta1"), o.getDouble("adam-beta2"),
                 o.getDouble("adam-epsilon"));
         int workers = o.getInt("workers") > 0 ? o.getInt("workers") : Math.max(1, defaultWorkers);
-        return new TrainOptions(o.getPath("data"), o.getPath("model"), Path.of(o.getPath("out")), optional(o, "adapter-init"),
-                optional(o, "eval-data"), o.getDouble("eval-fraction"), o.getInt("batch-size"), o.getInt("gradient-accumulation"),
-                o.getInt("eval-batch-size"), workers, o.getInt("averaging-frequency"), DpoOptions.parse(o), lora, opt,
-                o.getInt("epochs"), o.getInt("max-steps"), o.getLong("seed"), o.getLong("lora-seed"), o.getLong("dropout-seed"),
-                o.getInt("log-every"), o.getInt("eval-every"), o.getInt("checkpoint-every"), o.getInt("keep-checkpoints"),
-                o.getBool("resume"), o.getEnum("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT,
-                o.getBool("group-by-length"));
+        return new TrainSettings(
+                new TrainSettings.Paths(o.getPath("data"), o.getPath("model"), Path.of(o.getPath("out")), optional(o, "adapter-init")),
+                new TrainSettings.Batching(o.getInt("batch-size"), o.getInt("gradient-accumulation"), workers,
+                        o.getInt("averaging-frequency"), o.getBool("group-by-length")),
+                DpoOptions.parse(o), lora, opt,
+                new TrainSettings.Schedule(o.getInt("epochs"), o.getInt("max-steps"), o.getInt("log-every")),
+                new TrainSettings.Evaluation(optional(o, "eval-data"), o.getDouble("eval-fraction"), o.getInt("eval-batch-size"),
+                        o.getInt("eval-every")),
+                new TrainSettings.Checkpoints(o.getInt("checkpoint-every"), o.getInt("keep-checkpoints"), o.getBool("resume")),
+                new TrainSettings.Seeds(o.getLong("seed"), o.getLong("lora-seed"), o.getLong("dropout-seed")), dtype(o));
     }
 }

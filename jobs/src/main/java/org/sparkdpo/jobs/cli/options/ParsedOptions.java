@@ -1,4 +1,4 @@
-package org.sparkdpo.common.options;
+package org.sparkdpo.jobs.cli.options;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,15 +1,15 @@
-package org.sparkdpo.jobs.precompute;
+package org.sparkdpo.jobs.cli;
 
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.Command;
-import org.sparkdpo.jobs.cli.CommandException;
-import org.sparkdpo.jobs.cli.ExitCodes;
+import org.sparkdpo.jobs.precompute.PrecomputeRefJob;
+import org.sparkdpo.jobs.precompute.PrecomputeResult;
+import org.sparkdpo.jobs.precompute.PrecomputeSettings;
 
 /**
  * {@code precompute-ref}: the command-line face of {@link PrecomputeRefJob}. Exit codes for schedulers: 0 done or
@@ -46,9 +46,9 @@ public final class PrecomputeRefCommand implements Command {
                 OptionSpec.ofPath("adapter", "PEFT LoRA adapter applied to the model for the reference (e.g. an SFT adapter)."),
                 OptionSpec.ofEnum("dtype", "Compute dtype.", "float32", "float64").withDefault("float32"),
                 OptionSpec.ofInt("batch-tokens", "Token budget of one forward pass: sequences x padded length.")
-                        .withDefault(PrecomputeOptions.DEFAULT_BATCH_TOKENS).withValidator(Validator.positive()),
+                        .withDefault(8192).withValidator(Validator.positive()),
                 OptionSpec.ofInt("max-batch", "At most this many sequences (two per pair) in one forward pass.")
-                        .withDefault(PrecomputeOptions.DEFAULT_MAX_BATCH)
+                        .withDefault(64)
                         .withValidator(Validator.of("be >= 2", v -> ((Integer) v) >= 2)),
                 OptionSpec.ofBool("overwrite", "Replace an existing output computed from different inputs."));
     }
@@ -60,19 +60,16 @@ public final class PrecomputeRefCommand implements Command {
 
     @Override
     public int run(ParsedOptions o) throws Exception {
-        PrecomputeOptions opts = new PrecomputeOptions(o.getPath("data"), o.getPath("model"), o.getPath("out"),
-                o.has("adapter") ? o.getPath("adapter") : null,
-                PrecomputeOptions.Dtype.valueOf(o.getEnum("dtype").toUpperCase(java.util.Locale.ROOT)),
-                o.getInt("batch-tokens"), o.getInt("max-batch"), o.getBool("overwrite"), null);
-        SparkSession spark = SparkSessions.getOrCreate("spark-dpo precompute-ref");
-        PrecomputeResult r;
-        try {
-            r = PrecomputeRefJob.run(spark, opts);
-        } catch (PrecomputeRefusedException e) {
-            throw new CommandException(ExitCodes.REFUSED, "refused: " + e.getMessage(), e);
-        }
+        PrecomputeSettings settings = settings(o);
+        PrecomputeResult r = PrecomputeRefJob.run(SparkSessions.getOrCreate("spark-dpo precompute-ref"), settings);
         out.println(describe(r));
         return ExitCodes.OK;
+    }
+
+    static PrecomputeSettings settings(ParsedOptions o) {
+        return new PrecomputeSettings(o.getPath("data"), o.getPath("model"), o.getPath("out"),
+                o.has("adapter") ? o.getPath("adapter") : null, o.getEnum("dtype", PrecomputeSettings.Dtype.class),
+                o.getInt("batch-tokens"), o.getInt("max-batch"), o.getBool("overwrite"));
     }
 
     /** The one line printed on stdout. */

@@ -1,12 +1,11 @@
-package org.sparkdpo.jobs.train;
+package org.sparkdpo.jobs.cli;
 
 import org.nd4j.linalg.api.buffer.DataType;
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.Command;
-import org.sparkdpo.jobs.cli.ExitCodes;
+import org.sparkdpo.jobs.train.EvalJob;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,11 +42,14 @@ public final class EvalCommand implements Command {
         return "--data runs/ref-test --model models/tiny-gpt2 --adapter runs/dpo/adapter --out runs/eval";
     }
 
+    static EvalJob.Settings settings(ParsedOptions o) {
+        return new EvalJob.Settings(o.getPath("data"), o.getPath("model"), TrainCommand.optional(o, "adapter"),
+                Path.of(o.getPath("out")), DpoOptions.parse(o), o.getInt("batch-size"), TrainCommand.dtype(o));
+    }
+
     @Override
     public int run(ParsedOptions o) throws Exception {
-        EvalJob.Result r = EvalJob.run(SparkSessions.getOrCreate("spark-dpo eval"), new EvalJob.Options(o.getPath("data"),
-                o.getPath("model"), TrainCommand.optional(o, "adapter"), Path.of(o.getPath("out")), DpoOptions.parse(o), o.getInt("batch-size"),
-                o.getEnum("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT));
+        EvalJob.Result r = EvalJob.run(SparkSessions.getOrCreate("spark-dpo eval"), settings(o));
         for (Map.Entry<String, Double> e : r.metrics().entrySet()) System.out.printf("%s\t%.6f%n", e.getKey(), e.getValue());
         System.err.printf("evaluated %d pairs; per-pair scores in %s, summary in %s%n", r.pairs(), r.pairsDir(), r.summaryFile());
         return ExitCodes.OK;

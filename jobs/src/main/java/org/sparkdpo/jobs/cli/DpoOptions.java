@@ -1,9 +1,9 @@
-package org.sparkdpo.jobs.train;
+package org.sparkdpo.jobs.cli;
 
-import org.sparkdpo.common.options.OptionSpec;
-import org.sparkdpo.common.options.ParsedOptions;
-import org.sparkdpo.common.options.Validator;
-import org.sparkdpo.common.options.OptionsException;
+import org.sparkdpo.jobs.cli.options.OptionSpec;
+import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import org.sparkdpo.jobs.cli.options.Validator;
+import org.sparkdpo.jobs.cli.options.OptionsException;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 
@@ -12,10 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /** The DPO objective's options, shared by {@code train} and {@code eval} so both score pairs the same way. */
-public final class DpoOptions {
+final class DpoOptions {
     private DpoOptions() {}
 
-    public static List<OptionSpec> specs() {
+    static List<OptionSpec> specs() {
         return List.of(
                 OptionSpec.ofList("loss", "TRL loss type(s): " + Arrays.stream(DpoLossType.values()).map(DpoLossType::trlName).toList()
                         + "; several (with --loss-weights) are summed, e.g. sigmoid,bco_pair,sft for MPO.").withDefault("sigmoid"),
@@ -30,7 +30,7 @@ public final class DpoOptions {
                         .withValidator(Validator.positive()));
     }
 
-    public static DpoConfig parse(ParsedOptions o) {
+    static DpoConfig parse(ParsedOptions o) {
         List<Double> weights = new ArrayList<>();
         if (o.has("loss-weights")) {
             for (String w : o.getList("loss-weights")) {
