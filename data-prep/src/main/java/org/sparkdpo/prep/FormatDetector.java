@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,8 +50,8 @@ public final class FormatDetector {
     }
 
     static InputFormat detect(StructType schema, ColumnMap map) {
-        boolean ids = has(schema, map.column("prompt_ids")) && has(schema, map.column("chosen_ids"))
-                && has(schema, map.column("rejected_ids"));
+        boolean ids = has(schema, map.column(PairColumns.PROMPT_IDS)) && has(schema, map.column(PairColumns.CHOSEN_IDS))
+                && has(schema, map.column(PairColumns.REJECTED_IDS));
         if (ids) return InputFormat.PRETOKENIZED;
         if (has(schema, map.column("chosen")) && has(schema, map.column("rejected"))) {
             if (messages(schema, map.column("chosen"))) return InputFormat.CONVERSATIONAL;
@@ -69,7 +70,7 @@ public final class FormatDetector {
         switch (format) {
             case STANDARD -> out.addAll(List.of(map.column("prompt"), map.column("chosen"), map.column("rejected")));
             case IMPLICIT, CONVERSATIONAL -> out.addAll(List.of(map.column("chosen"), map.column("rejected")));
-            case PRETOKENIZED -> out.addAll(List.of(map.column("prompt_ids"), map.column("chosen_ids"), map.column("rejected_ids")));
+            case PRETOKENIZED -> out.addAll(List.of(map.column(PairColumns.PROMPT_IDS), map.column(PairColumns.CHOSEN_IDS), map.column(PairColumns.REJECTED_IDS)));
             case INSTRUCTION -> {
                 for (String field : template.requiredFields()) out.add(map.column(field));
                 out.addAll(List.of(map.column("chosen"), map.column("rejected")));
@@ -80,7 +81,7 @@ public final class FormatDetector {
 
     /** Top-level text columns the format reads (checked for valid UTF-8 in Parquet input). */
     public static Set<String> textColumns(InputFormat format, ColumnMap map, PromptTemplate template) {
-        Set<String> out = new LinkedHashSet<>(List.of(map.column("id")));
+        Set<String> out = new LinkedHashSet<>(List.of(map.column(PairColumns.ID)));
         switch (format) {
             case STANDARD -> out.addAll(requiredColumns(format, map, template));
             case IMPLICIT -> out.addAll(requiredColumns(format, map, template));
@@ -96,9 +97,9 @@ public final class FormatDetector {
     /** Input columns named like output columns would be silently replaced: refuse, except the id and pretokenized ids. */
     private static void checkClashes(StructType schema, ColumnMap map, InputFormat f) {
         List<String> clashes = new ArrayList<>();
-        for (String c : PreparedColumns.OUTPUT) {
+        for (String c : PairColumns.OUTPUT) {
             if (!has(schema, c)) continue;
-            boolean idSource = c.equals(PreparedColumns.ID) && map.column("id").equals(PreparedColumns.ID);
+            boolean idSource = c.equals(PairColumns.ID) && map.column(PairColumns.ID).equals(PairColumns.ID);
             if (!idSource && f != InputFormat.PRETOKENIZED) clashes.add(c);
         }
         if (!clashes.isEmpty()) {

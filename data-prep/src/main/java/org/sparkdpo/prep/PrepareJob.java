@@ -1,5 +1,7 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.DatasetManifest;
+import org.sparkdpo.data.PairColumns;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -142,11 +144,11 @@ public final class PrepareJob {
 
             Dataset<Row> rows = spread(input.rows(FormatDetector.textColumns(format, o.columnMap(), template)));
             PairRows.Spec spec = new PairRows.Spec(new PairReader(format, o.columnMap(), template, o.implicitMarker()), ref,
-                    o.columnMap().column("id"), o.maxLength(), o.maxPromptLength(), o.truncationMode(), !files.isParquet());
+                    o.columnMap().column(PairColumns.ID), o.maxLength(), o.maxPromptLength(), o.truncationMode(), !files.isParquet());
             PairRows fn = new PairRows(spec, rows.schema(), input.userSchema());
             processed = rows.mapPartitions(fn, Encoders.row(fn.outputSchema())).persist(StorageLevel.MEMORY_AND_DISK());
             flagged = processed;
-            long duplicated = processed.filter(col(PairRows.REASON).isNull()).groupBy(PreparedColumns.ID).count()
+            long duplicated = processed.filter(col(PairRows.REASON).isNull()).groupBy(PairColumns.ID).count()
                     .filter(col("count").gt(1)).count();
             if (duplicated > 0) flagged = flagDuplicates(processed).persist(StorageLevel.MEMORY_AND_DISK());
 
@@ -159,11 +161,11 @@ public final class PrepareJob {
 
             List<ShardWriter.Shard> written = ShardWriter.write(spark, kept, shards, out.tmp(), out.fs());
             progress.stage("shards", written.size() + " shard(s) written");
-            Path rejectsDir = new Path(out.tmp(), PreparedColumns.REJECTS_DIR);
+            Path rejectsDir = new Path(out.tmp(), PairColumns.REJECTS_DIR);
             ShardWriter.fixedParquet(rejects(files.isParquet()).repartition(1)
-                    .sortWithinPartitions(PreparedColumns.SOURCE_FILE, PreparedColumns.SOURCE_LINE, PreparedColumns.SOURCE_ROW)
+                    .sortWithinPartitions(PairColumns.SOURCE_FILE, PairColumns.SOURCE_LINE, PairColumns.SOURCE_ROW)
                     .write()).parquet(rejectsDir.toString());
-            progress.stage("rejects", "rejected rows written to " + PreparedColumns.REJECTS_DIR + "/");
+            progress.stage("rejects", "rejected rows written to " + PairColumns.REJECTS_DIR + "/");
 
             List<PrepareResult.ShardInfo> shardInfo = new ArrayList<>();
             PrepareResult.Counts counts = verify(read, written, rejectsDir, shardInfo);
@@ -175,12 +177,12 @@ public final class PrepareJob {
             Map<String, Object> manifest = PreparedManifest.build(inputs, files, format, counts,
                     tok == null ? null : PreparedManifest.tokenizer(tok, ref.folder()), o.settings(format, shards), shardInfo,
                     fingerprint, kept.schema(), spark.version());
-            PreparedManifest.write(out.fs(), new Path(out.tmp(), PreparedColumns.MANIFEST), manifest);
-            progress.stage("manifest", PreparedColumns.MANIFEST + " written, fingerprint " + fingerprint.substring(0, 12));
+            PreparedManifest.write(out.fs(), new Path(out.tmp(), DatasetManifest.FILE), manifest);
+            progress.stage("manifest", DatasetManifest.FILE + " written, fingerprint " + fingerprint.substring(0, 12));
             out.commit();
             progress.stage("commit", "output in " + out.out());
             for (String line : PreparedManifest.table(counts)) progress.stage("counts", line);
-            return new PrepareResult(counts, out.out().toString(), new Path(out.out(), PreparedColumns.MANIFEST).toString(),
+            return new PrepareResult(counts, out.out().toString(), new Path(out.out(), DatasetManifest.FILE).toString(),
                     format, shardInfo, fingerprint);
         }
 
@@ -221,14 +223,14 @@ public final class PrepareJob {
          * duplicates exist: it shuffles and sorts whole rows.
          */
         private Dataset<Row> flagDuplicates(Dataset<Row> processed) {
-            WindowSpec w = Window.partitionBy(col(PreparedColumns.ID), col(PairRows.REASON).isNull())
+            WindowSpec w = Window.partitionBy(col(PairColumns.ID), col(PairRows.REASON).isNull())
                     .orderBy(col(SourceColumns.FILE), col(SourceColumns.LINE), col(SourceColumns.ROW));
             Column dup = col(PairRows.REASON).isNull().and(col(RANK).gt(1));
             Column firstAt = concat(first(col(SourceColumns.FILE)).over(w), lit(" "),
                     coalesce(concat(lit("line "), first(col(SourceColumns.LINE)).over(w)),
                             concat(lit("row "), first(col(SourceColumns.ROW)).over(w))));
             return processed.withColumn(RANK, row_number().over(w))
-                    .withColumn(PairRows.DETAIL, when(dup, concat(lit("id "), col(PreparedColumns.ID),
+                    .withColumn(PairRows.DETAIL, when(dup, concat(lit("id "), col(PairColumns.ID),
                             lit(" is already used by "), firstAt)).otherwise(col(PairRows.DETAIL)))
                     .withColumn(PairRows.REASON, when(dup, lit(RejectReason.DUPLICATE_ID.code())).otherwise(col(PairRows.REASON)))
                     .drop(RANK);
@@ -237,7 +239,7 @@ public final class PrepareJob {
         /** Output columns, then every input column whose name is not an output column. */
         private Column[] keptColumns() {
             List<Column> cols = new ArrayList<>();
-            for (String c : PreparedColumns.OUTPUT) cols.add(col(c));
+            for (String c : PairColumns.OUTPUT) cols.add(col(c));
             for (StructField f : input.userSchema().fields()) {
                 if (PairRows.internalName(f.name()).equals(f.name())) cols.add(quoted(f.name()));
             }
@@ -252,13 +254,13 @@ public final class PrepareJob {
                 json = to_json(struct(fields.toArray(Column[]::new)), Map.of("ignoreNullFields", "false"));
             }
             return flagged.filter(col(PairRows.REASON).isNotNull()).select(
-                    json.as(PreparedColumns.ROW_JSON),
-                    col(SourceColumns.FILE).as(PreparedColumns.SOURCE_FILE),
-                    col(SourceColumns.LINE).as(PreparedColumns.SOURCE_LINE),
-                    col(SourceColumns.ROW).as(PreparedColumns.SOURCE_ROW),
-                    col(PairRows.REASON).as(PreparedColumns.REASON),
-                    col(PairRows.DETAIL).as(PreparedColumns.DETAIL),
-                    col(PreparedColumns.ID));
+                    json.as(PairColumns.ROW_JSON),
+                    col(SourceColumns.FILE).as(PairColumns.SOURCE_FILE),
+                    col(SourceColumns.LINE).as(PairColumns.SOURCE_LINE),
+                    col(SourceColumns.ROW).as(PairColumns.SOURCE_ROW),
+                    col(PairRows.REASON).as(PairColumns.REASON),
+                    col(PairRows.DETAIL).as(PairColumns.DETAIL),
+                    col(PairColumns.ID));
         }
 
         private PrepareException nothingKept(long read) {
@@ -280,8 +282,8 @@ public final class PrepareJob {
                     .toArray(String[]::new));
             Map<String, Row> stats = new TreeMap<>();
             for (Row r : shards.groupBy(col("_metadata.file_name").as("file"))
-                    .agg(count(lit(1)), min(PreparedColumns.SEQ_LEN), max(PreparedColumns.SEQ_LEN),
-                            sum(when(col(PreparedColumns.TRUNCATED), 1).otherwise(0)))
+                    .agg(count(lit(1)), min(PairColumns.SEQ_LEN), max(PairColumns.SEQ_LEN),
+                            sum(when(col(PairColumns.TRUNCATED), 1).otherwise(0)))
                     .collectAsList()) {
                 stats.put(r.getString(0), r);
             }
@@ -299,7 +301,7 @@ public final class PrepareJob {
             Map<String, Long> byReason = new LinkedHashMap<>();
             for (RejectReason reason : RejectReason.values()) byReason.put(reason.code(), 0L);
             long rejected = 0;
-            for (Row r : spark.read().parquet(rejectsDir.toString()).groupBy(PreparedColumns.REASON).count().collectAsList()) {
+            for (Row r : spark.read().parquet(rejectsDir.toString()).groupBy(PairColumns.REASON).count().collectAsList()) {
                 byReason.merge(r.getString(0), r.getLong(1), Long::sum);
                 rejected += r.getLong(1);
             }

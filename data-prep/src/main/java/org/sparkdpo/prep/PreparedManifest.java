@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.DatasetManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,8 +36,8 @@ public final class PreparedManifest {
                                             List<PrepareResult.ShardInfo> shards, String fingerprint, StructType schema,
                                             String sparkVersion) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("kind", PreparedColumns.KIND);
-        m.put("format_version", PreparedColumns.FORMAT_VERSION);
+        m.put("kind", DatasetManifest.PREPARED);
+        m.put("format_version", DatasetManifest.FORMAT_VERSION);
         m.put("inputs", inputs);
         m.put("input_kind", files.kind());
         m.put("input_files", files.fileCount());

@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,7 +79,7 @@ public final class PrepFixtures {
     }
 
     public static Dataset<Row> rejects(SparkSession spark, PrepareResult r) {
-        return spark.read().parquet(r.out() + "/" + PreparedColumns.REJECTS_DIR);
+        return spark.read().parquet(r.out() + "/" + PairColumns.REJECTS_DIR);
     }
 
     /** The ids of a row's array column as int[]. */

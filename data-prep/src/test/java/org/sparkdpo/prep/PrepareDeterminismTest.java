@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.prep.pair.LengthBuckets;
+import org.sparkdpo.model.logprob.LengthBuckets;
 
 /** Same input and settings, different partitioning: byte-identical shards, same ids, same reject positions. */
 class PrepareDeterminismTest {
@@ -107,7 +108,7 @@ class PrepareDeterminismTest {
         assertEquals(ids(a), ids(b));
         for (PrepareResult r : List.of(a, b)) {
             Set<Long> lines = new TreeSet<>();
-            for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) lines.add(row.getAs(PreparedColumns.SOURCE_LINE));
+            for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) lines.add(row.getAs(PairColumns.SOURCE_LINE));
             assertEquals(broken, lines);
         }
         checkShards(a);
@@ -134,7 +135,7 @@ class PrepareDeterminismTest {
 
     static Set<String> ids(PrepareResult r) {
         Set<String> out = new TreeSet<>();
-        for (Row row : PrepFixtures.shardRows(spark, r)) out.add(row.getAs(PreparedColumns.ID));
+        for (Row row : PrepFixtures.shardRows(spark, r)) out.add(row.getAs(PairColumns.ID));
         assertEquals(r.counts().kept(), out.size(), "ids are unique");
         return out;
     }
@@ -150,18 +151,18 @@ class PrepareDeterminismTest {
             max = Math.max(max, rows.size());
             for (int i = 0; i < rows.size(); i++) {
                 Row x = rows.get(i);
-                int seq = x.getAs(PreparedColumns.SEQ_LEN);
-                assertEquals(LengthBuckets.of(seq, 1024), (int) x.getAs(PreparedColumns.LENGTH_BUCKET));
+                int seq = x.getAs(PairColumns.SEQ_LEN);
+                assertEquals(LengthBuckets.of(seq, 1024), (int) x.getAs(PairColumns.LENGTH_BUCKET));
                 if (i > 0) {
                     Row w = rows.get(i - 1);
-                    int cmp = Integer.compare(w.getAs(PreparedColumns.LENGTH_BUCKET), x.getAs(PreparedColumns.LENGTH_BUCKET));
-                    if (cmp == 0) cmp = Integer.compare(w.getAs(PreparedColumns.SEQ_LEN), seq);
-                    if (cmp == 0) cmp = ((String) w.getAs(PreparedColumns.ID)).compareTo(x.getAs(PreparedColumns.ID));
+                    int cmp = Integer.compare(w.getAs(PairColumns.LENGTH_BUCKET), x.getAs(PairColumns.LENGTH_BUCKET));
+                    if (cmp == 0) cmp = Integer.compare(w.getAs(PairColumns.SEQ_LEN), seq);
+                    if (cmp == 0) cmp = ((String) w.getAs(PairColumns.ID)).compareTo(x.getAs(PairColumns.ID));
                     assertTrue(cmp < 0, "rows out of order in " + s.file() + " at " + i);
                 }
             }
-            assertEquals(rows.stream().mapToInt(x -> x.getAs(PreparedColumns.SEQ_LEN)).min().orElseThrow(), s.minLength());
-            assertEquals(rows.stream().mapToInt(x -> x.getAs(PreparedColumns.SEQ_LEN)).max().orElseThrow(), s.maxLength());
+            assertEquals(rows.stream().mapToInt(x -> x.getAs(PairColumns.SEQ_LEN)).min().orElseThrow(), s.minLength());
+            assertEquals(rows.stream().mapToInt(x -> x.getAs(PairColumns.SEQ_LEN)).max().orElseThrow(), s.maxLength());
         }
         assertTrue(max - min <= 1, "shard sizes " + min + ".." + max);
     }

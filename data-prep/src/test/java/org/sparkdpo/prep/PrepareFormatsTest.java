@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,18 +48,18 @@ class PrepareFormatsTest {
 
     static Map<String, Row> byId(List<Row> rows) {
         Map<String, Row> m = new HashMap<>();
-        for (Row r : rows) m.put(r.getAs(PreparedColumns.ID), r);
+        for (Row r : rows) m.put(r.getAs(PairColumns.ID), r);
         return m;
     }
 
     static void assertPair(Row row, int[] prompt, int[] chosen, int[] rejected) {
-        assertArrayEquals(prompt, ids(row, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(chosen, ids(row, PreparedColumns.CHOSEN_IDS));
-        assertArrayEquals(rejected, ids(row, PreparedColumns.REJECTED_IDS));
-        assertEquals(prompt.length, (int) row.getAs(PreparedColumns.PROMPT_LEN));
-        assertEquals(chosen.length, (int) row.getAs(PreparedColumns.CHOSEN_LEN));
-        assertEquals(rejected.length, (int) row.getAs(PreparedColumns.REJECTED_LEN));
-        assertEquals(prompt.length + Math.max(chosen.length, rejected.length), (int) row.getAs(PreparedColumns.SEQ_LEN));
+        assertArrayEquals(prompt, ids(row, PairColumns.PROMPT_IDS));
+        assertArrayEquals(chosen, ids(row, PairColumns.CHOSEN_IDS));
+        assertArrayEquals(rejected, ids(row, PairColumns.REJECTED_IDS));
+        assertEquals(prompt.length, (int) row.getAs(PairColumns.PROMPT_LEN));
+        assertEquals(chosen.length, (int) row.getAs(PairColumns.CHOSEN_LEN));
+        assertEquals(rejected.length, (int) row.getAs(PairColumns.REJECTED_LEN));
+        assertEquals(prompt.length + Math.max(chosen.length, rejected.length), (int) row.getAs(PairColumns.SEQ_LEN));
     }
 
     @Test
@@ -124,17 +125,17 @@ class PrepareFormatsTest {
                 "chosen", List.of(msg("system", "Be brief."), msg("user", "Sky color?"), msg("assistant", "Blue.")),
                 "rejected", List.of(msg("system", "Be brief."), msg("user", "Sky color?"), msg("assistant", "Green!")))));
         Row row2 = PrepFixtures.shardRows(spark, run(implicit, tok, dir.resolve("out2"))).get(0);
-        assertArrayEquals(ids(row, PreparedColumns.PROMPT_IDS), ids(row2, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(ids(row, PreparedColumns.CHOSEN_IDS), ids(row2, PreparedColumns.CHOSEN_IDS));
-        assertArrayEquals(ids(row, PreparedColumns.REJECTED_IDS), ids(row2, PreparedColumns.REJECTED_IDS));
+        assertArrayEquals(ids(row, PairColumns.PROMPT_IDS), ids(row2, PairColumns.PROMPT_IDS));
+        assertArrayEquals(ids(row, PairColumns.CHOSEN_IDS), ids(row2, PairColumns.CHOSEN_IDS));
+        assertArrayEquals(ids(row, PairColumns.REJECTED_IDS), ids(row2, PairColumns.REJECTED_IDS));
 
         // The same conversation from Parquet (messages as structs) gives the same ids.
         spark.read().json(explicit.toString()).write().parquet(dir.resolve("chat.parquet").toString());
         Row row3 = PrepFixtures.shardRows(spark, run(dir.resolve("chat.parquet"), tok, dir.resolve("out3"))).get(0);
         assertEquals("x", row3.getAs("id"));
-        assertArrayEquals(ids(row, PreparedColumns.PROMPT_IDS), ids(row3, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(ids(row, PreparedColumns.CHOSEN_IDS), ids(row3, PreparedColumns.CHOSEN_IDS));
-        assertArrayEquals(ids(row, PreparedColumns.REJECTED_IDS), ids(row3, PreparedColumns.REJECTED_IDS));
+        assertArrayEquals(ids(row, PairColumns.PROMPT_IDS), ids(row3, PairColumns.PROMPT_IDS));
+        assertArrayEquals(ids(row, PairColumns.CHOSEN_IDS), ids(row3, PairColumns.CHOSEN_IDS));
+        assertArrayEquals(ids(row, PairColumns.REJECTED_IDS), ids(row3, PairColumns.REJECTED_IDS));
     }
 
     @Test
@@ -154,7 +155,7 @@ class PrepareFormatsTest {
             Map<String, Row> rows = byId(PrepFixtures.shardRows(spark, r));
             assertPair(rows.get("1"), new int[] {5, 6, 7}, new int[] {8, 9}, new int[] {10});
             assertPair(rows.get("2"), new int[] {5}, new int[] {50256}, new int[] {99});
-            assertFalse((boolean) rows.get("1").getAs(PreparedColumns.TRUNCATED));
+            assertFalse((boolean) rows.get("1").getAs(PairColumns.TRUNCATED));
         }
     }
 
@@ -188,9 +189,9 @@ class PrepareFormatsTest {
         assertEquals(3, r.counts().read());
         assertEquals(2, r.counts().kept());
         Row reject = PrepFixtures.rejects(spark, r).first();
-        assertEquals("wrong_type", reject.getAs(PreparedColumns.REASON));
-        assertEquals(3L, (long) reject.getAs(PreparedColumns.SOURCE_LINE));
-        assertEquals(1L, (long) reject.getAs(PreparedColumns.SOURCE_ROW));
+        assertEquals("wrong_type", reject.getAs(PairColumns.REASON));
+        assertEquals(3L, (long) reject.getAs(PairColumns.SOURCE_LINE));
+        assertEquals(1L, (long) reject.getAs(PairColumns.SOURCE_ROW));
         Map<String, Row> rows = new HashMap<>();
         for (Row x : PrepFixtures.shardRows(spark, r)) rows.put(x.getAs("prompt"), x);
         assertPair(rows.get("Grass is"), gpt2.encode("Grass is"), concat(gpt2.encode(" green"), eos), concat(gpt2.encode(" red"), eos));

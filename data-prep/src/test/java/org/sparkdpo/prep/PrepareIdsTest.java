@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,6 +77,6 @@ class PrepareIdsTest {
         assertEquals("q1", x.getAs("uid"));
         assertEquals("Sky?", x.getAs("question"));
         var gpt2 = PrepFixtures.load(PrepFixtures.gpt2());
-        assertEquals(List.of(gpt2.encode("Sky?").length), List.of((int) x.getAs(PreparedColumns.PROMPT_LEN)));
+        assertEquals(List.of(gpt2.encode("Sky?").length), List.of((int) x.getAs(PairColumns.PROMPT_LEN)));
     }
 }

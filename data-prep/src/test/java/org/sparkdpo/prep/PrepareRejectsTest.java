@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,9 +47,9 @@ class PrepareRejectsTest {
         assertEquals(keptExpected, c.kept());
         Map<Long, String> actual = new TreeMap<>();
         for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) {
-            actual.put(row.getAs(PreparedColumns.SOURCE_LINE), row.getAs(PreparedColumns.REASON));
-            assertTrue(((String) row.getAs(PreparedColumns.SOURCE_FILE)).startsWith("file:"));
-            assertTrue(((String) row.getAs(PreparedColumns.DETAIL)).length() > 3);
+            actual.put(row.getAs(PairColumns.SOURCE_LINE), row.getAs(PairColumns.REASON));
+            assertTrue(((String) row.getAs(PairColumns.SOURCE_FILE)).startsWith("file:"));
+            assertTrue(((String) row.getAs(PairColumns.DETAIL)).length() > 3);
         }
         assertEquals(new TreeMap<>(expected), actual);
         Map<String, Long> byReason = new TreeMap<>();
@@ -99,11 +100,11 @@ class PrepareRejectsTest {
 
         // rejects keep the original record text, and the first use of a duplicated id is the one kept
         Map<Long, Row> rejects = new TreeMap<>();
-        for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) rejects.put(row.getAs(PreparedColumns.SOURCE_LINE), row);
-        assertEquals("{\"id\": \"broken\", \"prompt\": \"Q\", \"chosen\": ", rejects.get(8L).getAs(PreparedColumns.ROW_JSON));
+        for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) rejects.put(row.getAs(PairColumns.SOURCE_LINE), row);
+        assertEquals("{\"id\": \"broken\", \"prompt\": \"Q\", \"chosen\": ", rejects.get(8L).getAs(PairColumns.ROW_JSON));
         assertEquals(new String(json(rec("id", "w", "prompt", "Q", "chosen", 42, "rejected", " b")), StandardCharsets.UTF_8),
-                rejects.get(10L).getAs(PreparedColumns.ROW_JSON));
-        assertTrue(((String) rejects.get(12L).getAs(PreparedColumns.DETAIL)).contains("line 1"));
+                rejects.get(10L).getAs(PairColumns.ROW_JSON));
+        assertTrue(((String) rejects.get(12L).getAs(PairColumns.DETAIL)).contains("line 1"));
         List<Row> kept = PrepFixtures.shardRows(spark, r);
         assertEquals("The sky is", kept.stream().filter(k -> k.getAs("id").equals("ok1")).findFirst().orElseThrow().getAs("prompt"));
     }
@@ -148,9 +149,9 @@ class PrepareRejectsTest {
         assertEquals(1, r.counts().kept());
         Map<String, String> reasons = new TreeMap<>();
         for (Row row : PrepFixtures.rejects(spark, r).collectAsList()) {
-            reasons.put(row.getAs("id"), row.getAs(PreparedColumns.REASON));
-            assertNull(row.getAs(PreparedColumns.SOURCE_LINE));
-            assertTrue(((String) row.getAs(PreparedColumns.ROW_JSON)).contains("\"id\":\"" + row.getAs("id") + "\""));
+            reasons.put(row.getAs("id"), row.getAs(PairColumns.REASON));
+            assertNull(row.getAs(PairColumns.SOURCE_LINE));
+            assertTrue(((String) row.getAs(PairColumns.ROW_JSON)).contains("\"id\":\"" + row.getAs("id") + "\""));
         }
         assertEquals(Map.of("big", "id_out_of_vocab", "neg", "id_out_of_vocab", "empty", "empty_field", "nul", "null_field"), reasons);
         assertEquals(2L, r.counts().rejectedByReason().get(RejectReason.ID_OUT_OF_VOCAB.code()));
@@ -169,8 +170,8 @@ class PrepareRejectsTest {
                 PrepFixtures.gpt2().toString(), dir.resolve("out").toString()).build(), PrepareProgress.silent());
         assertEquals(1, r.counts().kept());
         Row reject = PrepFixtures.rejects(spark, r).first();
-        assertEquals("invalid_utf8", reject.getAs(PreparedColumns.REASON));
-        assertEquals(1L, (long) reject.getAs(PreparedColumns.SOURCE_ROW));
+        assertEquals("invalid_utf8", reject.getAs(PairColumns.REASON));
+        assertEquals(1L, (long) reject.getAs(PairColumns.SOURCE_ROW));
         assertTrue(Files.exists(Path.of(java.net.URI.create(r.manifest()))));
     }
 }

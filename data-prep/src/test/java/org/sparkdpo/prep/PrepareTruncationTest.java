@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,11 +52,11 @@ class PrepareTruncationTest {
         PrepareResult res = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(in.toString()), PrepFixtures.gpt2().toString(),
                 dir.resolve(name).toString()).withLengths(maxLength, maxPrompt, mode).build(), PrepareProgress.silent());
         for (Row x : PrepFixtures.rejects(spark, res).collectAsList()) {
-            rejects.put(x.getAs("id"), x.getAs(PreparedColumns.REASON) + ": " + x.getAs(PreparedColumns.DETAIL));
+            rejects.put(x.getAs("id"), x.getAs(PairColumns.REASON) + ": " + x.getAs(PairColumns.DETAIL));
         }
         Map<String, Row> out = new HashMap<>();
         for (Row x : PrepFixtures.shardRows(spark, res)) out.put(x.getAs("id"), x);
-        assertEquals(res.counts().truncated(), out.values().stream().filter(x -> x.<Boolean>getAs(PreparedColumns.TRUNCATED)).count());
+        assertEquals(res.counts().truncated(), out.values().stream().filter(x -> x.<Boolean>getAs(PairColumns.TRUNCATED)).count());
         return out;
     }
 
@@ -63,28 +64,28 @@ class PrepareTruncationTest {
     void keepStartCutsCompletionEnds(@TempDir Path dir) throws Exception {
         Map<String, Row> rows = run(dir, "ks", 8, 0, TruncationMode.KEEP_START, new HashMap<>());
         Row x = rows.get("pair");
-        assertArrayEquals(p, ids(x, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(Arrays.copyOf(c, 2), ids(x, PreparedColumns.CHOSEN_IDS));
-        assertArrayEquals(r, ids(x, PreparedColumns.REJECTED_IDS));
-        assertEquals(8, (int) x.getAs(PreparedColumns.SEQ_LEN));
-        assertTrue((boolean) x.getAs(PreparedColumns.TRUNCATED));
-        assertFalse((boolean) rows.get("short").getAs(PreparedColumns.TRUNCATED));
+        assertArrayEquals(p, ids(x, PairColumns.PROMPT_IDS));
+        assertArrayEquals(Arrays.copyOf(c, 2), ids(x, PairColumns.CHOSEN_IDS));
+        assertArrayEquals(r, ids(x, PairColumns.REJECTED_IDS));
+        assertEquals(8, (int) x.getAs(PairColumns.SEQ_LEN));
+        assertTrue((boolean) x.getAs(PairColumns.TRUNCATED));
+        assertFalse((boolean) rows.get("short").getAs(PairColumns.TRUNCATED));
     }
 
     @Test
     void keepEndDropsPromptStart(@TempDir Path dir) throws Exception {
         Row x = run(dir, "ke", 8, 0, TruncationMode.KEEP_END, new HashMap<>()).get("pair");
-        assertArrayEquals(Arrays.copyOfRange(p, 2, 6), ids(x, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(c, ids(x, PreparedColumns.CHOSEN_IDS));
-        assertArrayEquals(r, ids(x, PreparedColumns.REJECTED_IDS));
-        assertEquals(8, (int) x.getAs(PreparedColumns.SEQ_LEN));
+        assertArrayEquals(Arrays.copyOfRange(p, 2, 6), ids(x, PairColumns.PROMPT_IDS));
+        assertArrayEquals(c, ids(x, PairColumns.CHOSEN_IDS));
+        assertArrayEquals(r, ids(x, PairColumns.REJECTED_IDS));
+        assertEquals(8, (int) x.getAs(PairColumns.SEQ_LEN));
     }
 
     @Test
     void maxPromptLengthKeepsTheLastPromptTokens(@TempDir Path dir) throws Exception {
         Row x = run(dir, "mp", 8, 3, TruncationMode.KEEP_START, new HashMap<>()).get("pair");
-        assertArrayEquals(Arrays.copyOfRange(p, 3, 6), ids(x, PreparedColumns.PROMPT_IDS));
-        assertArrayEquals(c, ids(x, PreparedColumns.CHOSEN_IDS));
+        assertArrayEquals(Arrays.copyOfRange(p, 3, 6), ids(x, PairColumns.PROMPT_IDS));
+        assertArrayEquals(c, ids(x, PairColumns.CHOSEN_IDS));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.sparkdpo.prep;
 
+import org.sparkdpo.data.PairColumns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -57,9 +58,9 @@ class SharedDatasetTest {
                     + rec.get("chosen").asText());
             if (rec.get("chosen").asText().equals(rec.get("rejected").asText())) continue;
             String prompt = PromptTemplateTest.alpaca(rec.get("instruction").asText(), rec.get("input").asText());
-            assertArrayEquals(gpt2.encode(prompt), ids(row, PreparedColumns.PROMPT_IDS));
-            assertArrayEquals(concat(gpt2.encode(rec.get("chosen").asText()), eos), ids(row, PreparedColumns.CHOSEN_IDS));
-            assertArrayEquals(concat(gpt2.encode(rec.get("rejected").asText()), eos), ids(row, PreparedColumns.REJECTED_IDS));
+            assertArrayEquals(gpt2.encode(prompt), ids(row, PairColumns.PROMPT_IDS));
+            assertArrayEquals(concat(gpt2.encode(rec.get("chosen").asText()), eos), ids(row, PairColumns.CHOSEN_IDS));
+            assertArrayEquals(concat(gpt2.encode(rec.get("rejected").asText()), eos), ids(row, PairColumns.REJECTED_IDS));
             assertEquals(rec.get("output").asText(), row.getAs("output"));
             checked++;
         }

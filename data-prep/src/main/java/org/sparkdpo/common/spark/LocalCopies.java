@@ -17,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -42,7 +41,8 @@ public final class LocalCopies {
     public static final String CACHE_PROPERTY = "sparkdpo.cacheDir";
     public static final String CACHE_ENV = "SPARK_DPO_CACHE_DIR";
     private static final String COMPLETE = ".complete";
-    private static final Map<String, java.nio.file.Path> DONE = new ConcurrentHashMap<>();
+    /** Serialises copies within this JVM; the {@value #COMPLETE} marker on disk is what makes a copy reusable. */
+    private static final Object COPYING = new Object();
 
     private LocalCopies() {}
 
@@ -75,12 +75,10 @@ public final class LocalCopies {
         }
         List<Entry> files = list(fs, root, include);
         String key = key(qualified, root.isDirectory(), files);
-        java.nio.file.Path cached = DONE.get(key);
-        if (cached != null && Files.exists(cached.resolve(COMPLETE))) return target(cached, root);
-        synchronized (DONE) {
-            java.nio.file.Path dir = cacheRoot().resolve(key);
+        java.nio.file.Path dir = cacheRoot().resolve(key);
+        if (Files.exists(dir.resolve(COMPLETE))) return target(dir, root);
+        synchronized (COPYING) {
             if (!Files.exists(dir.resolve(COMPLETE))) copy(fs, files, dir);
-            DONE.put(key, dir);
             return target(dir, root);
         }
     }

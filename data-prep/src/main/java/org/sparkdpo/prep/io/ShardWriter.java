@@ -21,7 +21,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdpo.prep.PreparedColumns;
+import org.sparkdpo.data.PairColumns;
 import scala.Tuple2;
 
 /**
@@ -50,7 +50,7 @@ public final class ShardWriter {
 
     /** Writes {@code rows} as {@code shards} files into {@code dir} (which must exist); returns them in order. */
     public static List<Shard> write(SparkSession spark, Dataset<Row> rows, int shards, Path dir, FileSystem fs) throws IOException {
-        Dataset<Row> sorted = rows.sort(col(PreparedColumns.LENGTH_BUCKET), col(PreparedColumns.SEQ_LEN), col(PreparedColumns.ID));
+        Dataset<Row> sorted = rows.sort(col(PairColumns.LENGTH_BUCKET), col(PairColumns.SEQ_LEN), col(PairColumns.ID));
         JavaPairRDD<Long, Row> ranked = sorted.javaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()));
         JavaRDD<Row> sharded = ranked.repartitionAndSortWithinPartitions(new ByRank(shards)).values();
         Path staging = new Path(dir, "_staging");

@@ -1,5 +1,6 @@
 package org.sparkdpo.prep.pair;
 
+import org.sparkdpo.data.PairColumns;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,8 +16,8 @@ import java.util.TreeMap;
  */
 public record ColumnMap(Map<String, String> mapping) implements Serializable {
     /** The roles a column can be mapped to. */
-    public static final List<String> ROLES = List.of("prompt", "chosen", "rejected", "id", "instruction", "input",
-            "prompt_ids", "chosen_ids", "rejected_ids");
+    public static final List<String> ROLES = List.of("prompt", "chosen", "rejected", PairColumns.ID, "instruction", "input",
+            PairColumns.PROMPT_IDS, PairColumns.CHOSEN_IDS, PairColumns.REJECTED_IDS);
 
     public ColumnMap {
         mapping = new TreeMap<>(mapping);

@@ -1,5 +1,6 @@
 package org.sparkdpo.prep.pair;
 
+import org.sparkdpo.data.PairColumns;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -91,9 +92,9 @@ public final class PairEncoder {
     private TokenizedPair checked(PairInput.Ids ids) throws Rejected {
         if (tokenizer != null) {
             int vocab = tokenizer.vocabSize();
-            check(ids.prompt(), "prompt_ids", vocab);
-            check(ids.chosen(), "chosen_ids", vocab);
-            check(ids.rejected(), "rejected_ids", vocab);
+            check(ids.prompt(), PairColumns.PROMPT_IDS, vocab);
+            check(ids.chosen(), PairColumns.CHOSEN_IDS, vocab);
+            check(ids.rejected(), PairColumns.REJECTED_IDS, vocab);
         }
         return new TokenizedPair(ids.prompt(), ids.chosen(), ids.rejected());
     }

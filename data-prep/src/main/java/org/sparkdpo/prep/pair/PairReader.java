@@ -1,5 +1,6 @@
 package org.sparkdpo.prep.pair;
 
+import org.sparkdpo.data.PairColumns;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,9 +49,9 @@ public final class PairReader implements Serializable {
             case CONVERSATIONAL:
                 return chat(f);
             case PRETOKENIZED: {
-                int[] p = ids(f, "prompt_ids");
-                int[] c = ids(f, "chosen_ids");
-                int[] r = ids(f, "rejected_ids");
+                int[] p = ids(f, PairColumns.PROMPT_IDS);
+                int[] c = ids(f, PairColumns.CHOSEN_IDS);
+                int[] r = ids(f, PairColumns.REJECTED_IDS);
                 distinct(java.util.Arrays.equals(c, r));
                 return new PairInput.Ids(p, c, r);
             }

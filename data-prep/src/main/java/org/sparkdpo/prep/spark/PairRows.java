@@ -12,10 +12,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
-import org.sparkdpo.prep.PreparedColumns;
+import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.prep.io.SourceColumns;
 import org.sparkdpo.prep.pair.JsonRecord;
-import org.sparkdpo.prep.pair.LengthBuckets;
+import org.sparkdpo.model.logprob.LengthBuckets;
 import org.sparkdpo.prep.pair.PairEncoder;
 import org.sparkdpo.prep.pair.PairReader;
 import org.sparkdpo.prep.pair.RecordFields;
@@ -33,7 +33,7 @@ import org.sparkdpo.prep.pair.TruncationMode;
  * original record.
  *
  * <p>Output layout: {@link #REASON}, {@link #DETAIL}, the source columns ({@link SourceColumns#JSON}, FILE, LINE,
- * ROW), the {@link PreparedColumns#OUTPUT} columns, then the input's columns (one named like an output column is
+ * ROW), the {@link PairColumns#OUTPUT} columns, then the input's columns (one named like an output column is
  * renamed with the prefix {@link #RENAMED}).
  */
 public final class PairRows implements MapPartitionsFunction<Row, Row> {
@@ -42,7 +42,7 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
     public static final String RENAMED = "_prep_orig_";
     private static final String[] SOURCE = {SourceColumns.JSON, SourceColumns.FILE, SourceColumns.LINE, SourceColumns.ROW};
     private static final int FIRST_OUTPUT = 2 + SOURCE.length;
-    private static final int FIRST_USER = FIRST_OUTPUT + PreparedColumns.OUTPUT.size();
+    private static final int FIRST_USER = FIRST_OUTPUT + PairColumns.OUTPUT.size();
 
     /**
      * What to do with each row.
@@ -78,13 +78,13 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
 
     /** The name a user column has in the output of this stage. */
     public static String internalName(String userColumn) {
-        return PreparedColumns.OUTPUT.contains(userColumn) ? RENAMED + userColumn : userColumn;
+        return PairColumns.OUTPUT.contains(userColumn) ? RENAMED + userColumn : userColumn;
     }
 
     static StructType outputSchema(StructType inputSchema, StructType userSchema) {
         StructType s = new StructType().add(REASON, DataTypes.StringType, true).add(DETAIL, DataTypes.StringType, true);
         for (String c : SOURCE) s = s.add(inputSchema.apply(c));
-        for (StructField f : PreparedColumns.outputSchema().fields()) s = s.add(f);
+        for (StructField f : PairColumns.outputSchema().fields()) s = s.add(f);
         for (StructField f : userSchema.fields()) s = s.add(internalName(f.name()), f.dataType(), true, f.metadata());
         return s;
     }

@@ -1,5 +1,7 @@
 package org.sparkdpo.prep.spark;
 
+import java.util.List;
+import org.sparkdpo.common.spark.ExecutorContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.sparkdpo.common.spark.HadoopConf;
 import org.sparkdpo.common.spark.LocalCopies;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
@@ -27,8 +28,6 @@ public final class TokenizerCache {
     /** The files of a model folder the tokenizer reads. */
     public static final Set<String> TOKENIZER_FILES = Set.of(HfTokenizer.TOKENIZER_JSON, "tokenizer_config.json",
             "chat_template.jinja", "chat_template.json", "config.json", "special_tokens_map.json");
-
-    private static final Map<String, HfTokenizer> LOADED = new ConcurrentHashMap<>();
 
     private TokenizerCache() {}
 
@@ -71,7 +70,7 @@ public final class TokenizerCache {
 
     /** The tokenizer of {@code ref}, loaded on first use in this JVM. */
     public static HfTokenizer get(Ref ref) {
-        return LOADED.computeIfAbsent(ref.folder() + "#" + ref.fingerprint(), k -> {
+        return ExecutorContext.shared(List.of("tokenizer", ref.folder(), ref.fingerprint()), () -> {
             try {
                 HfTokenizer t = HfTokenizer.load(LocalCopies.localize(ref.folder(), ref.conf().get(), TOKENIZER_FILES::contains));
                 if (!t.fingerprint().equals(ref.fingerprint())) {

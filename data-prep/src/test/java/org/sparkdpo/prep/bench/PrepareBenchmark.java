@@ -21,7 +21,7 @@ import org.sparkdpo.prep.PrepareSettings;
 import org.sparkdpo.prep.PrepareSettingsBuilder;
 import org.sparkdpo.prep.PrepareProgress;
 import org.sparkdpo.prep.PrepareResult;
-import org.sparkdpo.prep.PreparedColumns;
+import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.prep.pair.PromptTemplate;
 
 /**
@@ -87,8 +87,8 @@ public final class PrepareBenchmark {
             PrepareResult r = PrepareJob.run(spark, PrepareSettingsBuilder.of(List.of(input.toString()), tokDir.toString(), out.toString()).build(),
                     (stage, msg) -> System.out.printf("  %6.1f s  %s: %s%n", (System.nanoTime() - s0) / 1e9, stage, msg));
             double sec = (System.nanoTime() - s0) / 1e9;
-            Row sums = spark.read().parquet(r.out() + "/part-*.parquet").selectExpr("sum(" + PreparedColumns.PROMPT_LEN + " + " + PreparedColumns.CHOSEN_LEN
-                    + " + " + PreparedColumns.REJECTED_LEN + ")").first();
+            Row sums = spark.read().parquet(r.out() + "/part-*.parquet").selectExpr("sum(" + PairColumns.PROMPT_LEN + " + " + PairColumns.CHOSEN_LEN
+                    + " + " + PairColumns.REJECTED_LEN + ")").first();
             long jobTokens = sums.getLong(0);
             System.out.printf("prepare job, local[%d], run %d: %,.0f rows/s, %,.0f tokens/s (%,d read, %,d kept, %d shard(s), %.1f s)%n",
                     threads, run, r.counts().read() / sec, jobTokens / sec, r.counts().read(), r.counts().kept(), r.shards().size(), sec);

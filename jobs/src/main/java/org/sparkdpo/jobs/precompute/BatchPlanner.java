@@ -1,16 +1,15 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.model.logprob.LengthBuckets;
+
 /**
  * Groups consecutive pairs (each two sequences: prompt+chosen, prompt+rejected) into forward passes under a token
- * budget. The padded length T is the batch's longest sequence rounded up to a multiple of {@link #LENGTH_BUCKET}
- * (capped at the model's positions), and a batch is closed when one more pair would exceed {@code batchTokens}
+ * budget. The padded length T is the {@link LengthBuckets} bucket of the batch's longest sequence (capped at the
+ * model's positions), and a batch is closed when one more pair would exceed {@code batchTokens}
  * (S x T) or {@code maxBatch} sequences. Shards arrive sorted by length, so consecutive pairs pad little; the
  * rounding keeps the set of batch shapes small, which matters because every new shape builds a graph.
  */
 final class BatchPlanner {
-    /** Padded lengths are multiples of this. */
-    static final int LENGTH_BUCKET = 16;
-
     private final int batchTokens;
     private final int maxBatch;
     private final int maxPositions;
@@ -24,8 +23,7 @@ final class BatchPlanner {
 
     /** {@code length} rounded up to the bucket, never beyond the model's positions. */
     int paddedLength(int length) {
-        int t = (length + LENGTH_BUCKET - 1) / LENGTH_BUCKET * LENGTH_BUCKET;
-        return Math.min(t, maxPositions);
+        return Math.min(LengthBuckets.of(length, maxPositions), Math.max(length, maxPositions));
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.data.DatasetManifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import org.apache.hadoop.fs.Path;
  * </pre>
  */
 record OutputLayout(Path root) {
-    static final String MANIFEST = "manifest.json";
+    static final String MANIFEST = DatasetManifest.FILE;
     static final String FINGERPRINT = "_fingerprint.json";
     static final String COMMITTED = "_committed";
     static final String TMP = "_tmp";

@@ -1,5 +1,7 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.data.DatasetManifest;
+import org.sparkdpo.data.PairColumns;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,13 +14,13 @@ import org.sparkdpo.model.json.PythonJson;
  * settings.
  */
 final class OutputManifest {
-    static final String KIND = "reference_logps";
-    static final int FORMAT_VERSION = 1;
+    static final String KIND = DatasetManifest.REFERENCE;
+    static final int FORMAT_VERSION = DatasetManifest.FORMAT_VERSION;
 
     private OutputManifest() {}
 
     /** The manifest for {@code stats} (one per input shard, in input order). */
-    static String json(InputManifest input, FingerprintInputs inputs, String modelDir, String adapterDir,
+    static String json(DatasetManifest input, FingerprintInputs inputs, String modelDir, String adapterDir,
                        PrecomputeSettings opts, List<ShardStats> stats) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", KIND);
@@ -30,12 +32,12 @@ final class OutputManifest {
         m.put("adapter_dir", adapterDir);
         m.put("tokenizer", input.tokenizer());
         m.put("columns", Map.of(
-                ReferenceColumns.REF_CHOSEN_LOGPS, "double",
-                ReferenceColumns.REF_REJECTED_LOGPS, "double",
-                ReferenceColumns.REF_CHOSEN_TOKENS, "int",
-                ReferenceColumns.REF_REJECTED_TOKENS, "int"));
+                PairColumns.REF_CHOSEN_LOGPS, "double",
+                PairColumns.REF_REJECTED_LOGPS, "double",
+                PairColumns.REF_CHOSEN_TOKENS, "int",
+                PairColumns.REF_REJECTED_TOKENS, "int"));
         m.put("settings", Map.of("batch_tokens", opts.batchTokens(), "max_batch", opts.maxBatch(),
-                "length_bucket", BatchPlanner.LENGTH_BUCKET));
+                "padding", "length buckets: powers of two and 1.5x midpoints from 8"));
         List<Object> shards = new ArrayList<>();
         long rows = 0;
         long tokens = 0;

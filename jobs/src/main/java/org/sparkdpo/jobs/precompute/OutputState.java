@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.data.DatasetManifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ record OutputState(Kind kind, String fingerprint, List<String> missing) {
         FOREIGN
     }
 
-    static OutputState inspect(FileSystem fs, OutputLayout out, String fingerprint, List<InputManifest.Shard> shards)
+    static OutputState inspect(FileSystem fs, OutputLayout out, String fingerprint, List<DatasetManifest.Shard> shards)
             throws IOException {
         if (!fs.exists(out.root())) return new OutputState(Kind.EMPTY, null, names(shards));
         FileStatus[] children = fs.listStatus(out.root());
@@ -42,7 +43,7 @@ record OutputState(Kind kind, String fingerprint, List<String> missing) {
         String fp = found.path("fingerprint").asText();
         if (!fp.equals(fingerprint)) return new OutputState(Kind.DIFFERENT, fp, List.of());
         List<String> missing = new ArrayList<>();
-        for (InputManifest.Shard s : shards) {
+        for (DatasetManifest.Shard s : shards) {
             ShardMarker m = ShardMarker.read(fs, out.marker(s.file()));
             if (m == null || !fingerprint.equals(m.fingerprint()) || !fs.exists(out.data(s.file()))) missing.add(s.file());
         }
@@ -50,7 +51,7 @@ record OutputState(Kind kind, String fingerprint, List<String> missing) {
         return new OutputState(kind, fp, List.copyOf(missing));
     }
 
-    private static List<String> names(List<InputManifest.Shard> shards) {
-        return shards.stream().map(InputManifest.Shard::file).toList();
+    private static List<String> names(List<DatasetManifest.Shard> shards) {
+        return shards.stream().map(DatasetManifest.Shard::file).toList();
     }
 }

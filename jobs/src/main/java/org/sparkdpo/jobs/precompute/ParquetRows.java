@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.data.PairColumns;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,21 +28,21 @@ final class ParquetRows {
 
     /** The input schema followed by the four reference columns (required: never null). */
     static MessageType outputSchema(MessageType in) throws java.io.IOException {
-        for (String c : ReferenceColumns.REQUIRED_INPUT) {
+        for (String c : PairColumns.TOKENS) {
             if (!in.containsField(c)) {
                 throw new java.io.IOException("column '" + c + "' is missing; columns found: " + fieldNames(in));
             }
         }
-        for (String c : ReferenceColumns.ADDED) {
+        for (String c : PairColumns.REFERENCE) {
             if (in.containsField(c)) {
                 throw new java.io.IOException("column '" + c + "' already exists: the input already holds reference log-probs");
             }
         }
         List<Type> fields = new ArrayList<>(in.getFields());
-        fields.add(Types.required(PrimitiveTypeName.DOUBLE).named(ReferenceColumns.REF_CHOSEN_LOGPS));
-        fields.add(Types.required(PrimitiveTypeName.DOUBLE).named(ReferenceColumns.REF_REJECTED_LOGPS));
-        fields.add(Types.required(PrimitiveTypeName.INT32).named(ReferenceColumns.REF_CHOSEN_TOKENS));
-        fields.add(Types.required(PrimitiveTypeName.INT32).named(ReferenceColumns.REF_REJECTED_TOKENS));
+        fields.add(Types.required(PrimitiveTypeName.DOUBLE).named(PairColumns.REF_CHOSEN_LOGPS));
+        fields.add(Types.required(PrimitiveTypeName.DOUBLE).named(PairColumns.REF_REJECTED_LOGPS));
+        fields.add(Types.required(PrimitiveTypeName.INT32).named(PairColumns.REF_CHOSEN_TOKENS));
+        fields.add(Types.required(PrimitiveTypeName.INT32).named(PairColumns.REF_REJECTED_TOKENS));
         return new MessageType(in.getName(), fields);
     }
 
@@ -55,10 +56,10 @@ final class ParquetRows {
         if (json != null) {
             DataType t = DataType.fromJson(json);
             if (t instanceof StructType s) {
-                s = s.add(ReferenceColumns.REF_CHOSEN_LOGPS, DataTypes.DoubleType, false)
-                        .add(ReferenceColumns.REF_REJECTED_LOGPS, DataTypes.DoubleType, false)
-                        .add(ReferenceColumns.REF_CHOSEN_TOKENS, DataTypes.IntegerType, false)
-                        .add(ReferenceColumns.REF_REJECTED_TOKENS, DataTypes.IntegerType, false);
+                s = s.add(PairColumns.REF_CHOSEN_LOGPS, DataTypes.DoubleType, false)
+                        .add(PairColumns.REF_REJECTED_LOGPS, DataTypes.DoubleType, false)
+                        .add(PairColumns.REF_CHOSEN_TOKENS, DataTypes.IntegerType, false)
+                        .add(PairColumns.REF_REJECTED_TOKENS, DataTypes.IntegerType, false);
                 out.put(SPARK_SCHEMA_KEY, s.json());
             }
         }

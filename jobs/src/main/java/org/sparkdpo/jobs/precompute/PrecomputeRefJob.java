@@ -1,5 +1,8 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.common.JobRefusedException;
+import org.sparkdpo.data.DatasetManifest;
+import org.sparkdpo.data.PairColumns;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -28,7 +31,7 @@ import org.sparkdpo.model.json.PythonJson;
 
 /**
  * The distributed reference log-prob precompute: runs the frozen reference model (base, or base + adapter) over
- * every prepared shard once and writes the shards back with {@link ReferenceColumns#ADDED}, so training never holds a
+ * every prepared shard once and writes the shards back with {@link PairColumns#ADDED}, so training never holds a
  * reference model. Versioned by a fingerprint of its inputs, resumable shard by shard, safe to re-run from a
  * scheduler. The driver only checks inputs, plans and commits the manifest; the weights are loaded by the executors.
  */
@@ -40,16 +43,16 @@ public final class PrecomputeRefJob {
     private PrecomputeRefJob() {}
 
     /**
-     * Runs the job. Returns DONE or UP_TO_DATE; throws {@link PrecomputeRefusedException} (nothing computed, output
+     * Runs the job. Returns DONE or UP_TO_DATE; throws {@link JobRefusedException} (nothing computed, output
      * untouched) for a missing input manifest, a tokenizer mismatch or an output with another fingerprint (without
      * overwrite), and any other exception when the computation failed (committed shards are kept for a rerun).
      */
     public static PrecomputeResult run(SparkSession spark, PrecomputeSettings opts) throws Exception {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        InputManifest input = InputManifest.read(opts.data(), conf);
+        DatasetManifest input = DatasetManifest.read(opts.data(), DatasetManifest.PREPARED, conf);
         Path outRoot = qualify(opts.out(), conf);
-        if (outRoot.equals(input.dir())) throw new PrecomputeRefusedException("--out must differ from --data (" + outRoot + ")");
+        if (outRoot.equals(input.dir())) throw new JobRefusedException("--out must differ from --data (" + outRoot + ")");
         FingerprintInputs inputs = fingerprintInputs(opts, input, conf);
         String fingerprint = inputs.fingerprint();
         checkFirstShard(input, conf);
@@ -58,11 +61,11 @@ public final class PrecomputeRefJob {
         FileSystem fs = outRoot.getFileSystem(conf);
         OutputState state = OutputState.inspect(fs, out, fingerprint, input.shards());
         switch (state.kind()) {
-            case FOREIGN -> throw new PrecomputeRefusedException("output " + outRoot + " is not empty and is not a "
+            case FOREIGN -> throw new JobRefusedException("output " + outRoot + " is not empty and is not a "
                     + "precompute-ref output (no manifest.json or _fingerprint.json); choose a new or empty folder");
             case DIFFERENT -> {
                 if (!opts.overwrite()) {
-                    throw new PrecomputeRefusedException("output " + outRoot + " holds reference log-probs with fingerprint "
+                    throw new JobRefusedException("output " + outRoot + " holds reference log-probs with fingerprint "
                             + state.fingerprint() + ", these inputs have " + fingerprint
                             + " (model, adapter, tokenizer, data or dtype differ); use --overwrite to replace it or choose another --out");
                 }
@@ -104,7 +107,7 @@ public final class PrecomputeRefJob {
         }
 
         List<ShardStats> all = new ArrayList<>();
-        for (InputManifest.Shard s : input.shards()) {
+        for (DatasetManifest.Shard s : input.shards()) {
             ShardMarker m = ShardMarker.read(fs, out.marker(s.file()));
             if (m == null || !fs.exists(out.data(s.file()))) throw new IOException("shard " + s.file() + " has no commit marker after the run");
             all.add(m.stats());
@@ -126,18 +129,18 @@ public final class PrecomputeRefJob {
     }
 
     /** Checks the tokenizer and adapter, and hashes every input of the output's identity. No weights are loaded. */
-    static FingerprintInputs fingerprintInputs(PrecomputeSettings opts, InputManifest input, Configuration conf)
-            throws IOException, PrecomputeRefusedException {
+    static FingerprintInputs fingerprintInputs(PrecomputeSettings opts, DatasetManifest input, Configuration conf)
+            throws IOException, JobRefusedException {
         java.nio.file.Path model = LocalCopies.localize(opts.model(), conf);
         String tokenizer;
         try (HfTokenizer tok = HfTokenizer.load(model)) {
             tokenizer = tok.fingerprint();
         } catch (NoSuchFileException e) {
-            throw new PrecomputeRefusedException("model folder " + opts.model() + " has no tokenizer.json, so the input's "
+            throw new JobRefusedException("model folder " + opts.model() + " has no tokenizer.json, so the input's "
                     + "tokenizer cannot be checked against it", e);
         }
         if (!tokenizer.equals(input.tokenizerFingerprint())) {
-            throw new PrecomputeRefusedException("tokenizer mismatch: " + opts.data() + " was tokenized with a tokenizer.json "
+            throw new JobRefusedException("tokenizer mismatch: " + opts.data() + " was tokenized with a tokenizer.json "
                     + "of fingerprint " + input.tokenizerFingerprint() + " but the model folder " + opts.model()
                     + " has " + tokenizer + "; re-run prepare with --tokenizer " + opts.model());
         }
@@ -152,24 +155,24 @@ public final class PrecomputeRefJob {
     }
 
     /** Refuses inputs whose columns cannot work before any task starts (tasks check their own shard again). */
-    private static void checkFirstShard(InputManifest input, Configuration conf) throws IOException, PrecomputeRefusedException {
+    private static void checkFirstShard(DatasetManifest input, Configuration conf) throws IOException, JobRefusedException {
         Path first = new Path(input.dir(), input.shards().get(0).file());
         try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(first, conf))) {
             ParquetRows.outputSchema(r.getFileMetaData().getSchema());
         } catch (IOException e) {
-            throw new PrecomputeRefusedException(first + ": " + e.getMessage(), e);
+            throw new JobRefusedException(first + ": " + e.getMessage(), e);
         }
     }
 
-    private static List<ShardStats> compute(SparkSession spark, PrecomputeSettings opts, InputManifest input, Path outRoot,
+    private static List<ShardStats> compute(SparkSession spark, PrecomputeSettings opts, DatasetManifest input, Path outRoot,
                                             FingerprintInputs inputs, List<String> missing) throws Exception {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String runId = UUID.randomUUID().toString().substring(0, 8);
         TaskSettings settings = new TaskSettings(input.dir().toString(), outRoot.toString(), opts.model(), opts.adapter(),
                 opts.dtype(), opts.batchTokens(), opts.maxBatch(), inputs.model(), inputs.fingerprint(), runId,
                 new HadoopConf(spark.sparkContext().hadoopConfiguration()));
-        List<InputManifest.Shard> work = input.shards().stream().filter(s -> missing.contains(s.file())).toList();
-        long rows = work.stream().mapToLong(InputManifest.Shard::rows).sum();
+        List<DatasetManifest.Shard> work = input.shards().stream().filter(s -> missing.contains(s.file())).toList();
+        long rows = work.stream().mapToLong(DatasetManifest.Shard::rows).sum();
         LongAccumulator rowsAcc = jsc.sc().longAccumulator("precompute-ref rows");
         LongAccumulator tokensAcc = jsc.sc().longAccumulator("precompute-ref tokens");
         String group = "precompute-ref-" + runId;
@@ -203,9 +206,9 @@ public final class PrecomputeRefJob {
             return padded == 0 ? 0 : 1.0 - (double) tokens / padded;
         }
 
-        static ManifestTotals of(FileSystem fs, OutputLayout out, List<InputManifest.Shard> shards) throws IOException {
+        static ManifestTotals of(FileSystem fs, OutputLayout out, List<DatasetManifest.Shard> shards) throws IOException {
             long rows = 0, tokens = 0, padded = 0;
-            for (InputManifest.Shard s : shards) {
+            for (DatasetManifest.Shard s : shards) {
                 ShardStats st = ShardMarker.read(fs, out.marker(s.file())).stats();
                 rows += st.rows();
                 tokens += st.tokens();

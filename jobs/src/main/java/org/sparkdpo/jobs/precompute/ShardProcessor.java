@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.data.PairColumns;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,7 @@ final class ShardProcessor {
             throws Exception {
         long started = System.nanoTime();
         SimpleGroupFactory groups = new SimpleGroupFactory(outSchema);
-        int firstAdded = outSchema.getFieldCount() - ReferenceColumns.ADDED.size();
+        int firstAdded = outSchema.getFieldCount() - PairColumns.REFERENCE.size();
         Counters c = new Counters();
         List<Pending> batch = new ArrayList<>();
         int longest = 0;
@@ -79,10 +80,10 @@ final class ShardProcessor {
     }
 
     private Pending pending(Group row) {
-        String id = ParquetRows.text(row, ReferenceColumns.ID);
-        int[] prompt = ids(row, ReferenceColumns.PROMPT_IDS, id);
-        int[] chosen = ids(row, ReferenceColumns.CHOSEN_IDS, id);
-        int[] rejected = ids(row, ReferenceColumns.REJECTED_IDS, id);
+        String id = ParquetRows.text(row, PairColumns.ID);
+        int[] prompt = ids(row, PairColumns.PROMPT_IDS, id);
+        int[] chosen = ids(row, PairColumns.CHOSEN_IDS, id);
+        int[] rejected = ids(row, PairColumns.REJECTED_IDS, id);
         if (prompt.length == 0 || chosen.length == 0 || rejected.length == 0) {
             throw new RowException(file, id, "empty prompt_ids, chosen_ids or rejected_ids");
         }

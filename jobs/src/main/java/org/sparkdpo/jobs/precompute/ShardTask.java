@@ -1,5 +1,12 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.model.lora.LoraAdapter;
+import org.sparkdpo.model.arch.BaseWeights;
+import org.nd4j.linalg.api.buffer.DataType;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Arrays;
+import org.sparkdpo.data.DatasetManifest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,7 +29,7 @@ import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.util.LongAccumulator;
 import org.sparkdpo.common.spark.LocalCopies;
-import org.sparkdpo.jobs.common.GpuBinding;
+import org.sparkdpo.common.spark.ExecutorContext;
 import org.sparkdpo.model.logprob.CompletionScorer;
 
 /**
@@ -31,7 +38,7 @@ import org.sparkdpo.model.logprob.CompletionScorer;
  * finds the file already there drops its own: contents are deterministic), then writes the marker. A shard whose
  * marker exists is returned from the marker without computing.
  */
-final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
+final class ShardTask implements Function<DatasetManifest.Shard, ShardStats> {
     /**
      * Test seam (local mode only, where tasks share the test's JVM): the shard file whose first task attempt fails
      * after writing part of its output, to prove that a retry or rerun leaves no trace of it. Null in real runs.
@@ -51,7 +58,7 @@ final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
     }
 
     @Override
-    public ShardStats call(InputManifest.Shard shard) throws Exception {
+    public ShardStats call(DatasetManifest.Shard shard) throws Exception {
         Configuration conf = s.conf().get();
         OutputLayout out = new OutputLayout(new org.apache.hadoop.fs.Path(s.outDir()));
         FileSystem fs = out.root().getFileSystem(conf);
@@ -60,10 +67,10 @@ final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
         if (done != null) return done.stats();
 
         TaskContext ctx = TaskContext.get();
-        GpuBinding.bind(ctx);
+        ExecutorContext.bindGpu(ctx);
         Path model = LocalCopies.localize(s.model(), conf);
         Path adapter = s.adapter() == null ? null : LocalCopies.localize(s.adapter(), conf);
-        CompletionScorer scorer = ScorerCache.get(model, adapter, s.dtype().nd4j(), s.modelFingerprint());
+        CompletionScorer scorer = scorer(model, adapter, s.dtype().nd4j(), s.modelFingerprint());
         BatchPlanner planner = new BatchPlanner(s.batchTokens(), s.maxBatch(), scorer.base().model().config().maxPositions());
 
         String attempt = ctx == null ? "driver" : s.runId() + "-s" + ctx.stageAttemptNumber() + "-a" + ctx.attemptNumber()
@@ -152,5 +159,30 @@ final class ShardTask implements Function<InputManifest.Shard, ShardStats> {
         long bytes = fs.getFileStatus(dest).getLen();
         ShardMarker marker = ShardMarker.of(stats, s.fingerprint(), bytes, s.runId(), attempt);
         OutputLayout.writeAtomically(s.conf().get(), out.marker(file), marker.toJson(), false);
+    }
+
+    /**
+     * This thread's scorer (it holds built graphs and is not thread-safe) for the model in {@code model} (+ the
+     * adapter in {@code adapter}, may be null), checking that the weights are those the driver fingerprinted: a model
+     * folder replaced during a run fails loudly. Weights and adapter are loaded once per executor JVM.
+     */
+    private static CompletionScorer scorer(Path model, Path adapter, DataType dtype, String expectedModelFingerprint) {
+        Path m = model.toAbsolutePath().normalize();
+        Path a = adapter == null ? null : adapter.toAbsolutePath().normalize();
+        return ExecutorContext.perThread(Arrays.asList("scorer", m, a, dtype), () -> {
+            BaseWeights base = ExecutorContext.weights(m, dtype);
+            if (!base.fingerprint().equals(expectedModelFingerprint)) {
+                throw new IllegalStateException("the model in " + m + " has fingerprint " + base.fingerprint()
+                        + " but the run started with " + expectedModelFingerprint + ": it changed during the run");
+            }
+            LoraAdapter lora = a == null ? null : ExecutorContext.shared(List.of("adapter", a, dtype), () -> {
+                try {
+                    return LoraAdapter.load(a, base.model(), dtype);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            return new CompletionScorer(base, lora);
+        });
     }
 }

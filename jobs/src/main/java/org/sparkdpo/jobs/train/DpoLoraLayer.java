@@ -1,5 +1,8 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.common.spark.ExecutorContext;
+import org.sparkdpo.model.logprob.LengthBuckets;
+
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -72,10 +75,14 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         return lastTokens;
     }
 
-    /** Pads batches to a multiple of 16 tokens so a few graph shapes serve every batch. */
-    static int padTo(List<PreferencePair> pairs) {
+    /** Pads a batch to the {@link LengthBuckets} bucket of its longest sequence (within the model's positions). */
+    static int padTo(List<PreferencePair> pairs, int maxPositions) {
         int t = pairs.stream().mapToInt(PreferencePair::maxLength).max().orElse(1);
-        return (t + 15) / 16 * 16;
+        return LengthBuckets.of(t, maxPositions);
+    }
+
+    private int padTo(List<PreferencePair> pairs) {
+        return padTo(pairs, model().base().model().config().maxPositions());
     }
 
     /** Global norm of the last step's gradient of the mean loss, before clipping. */
@@ -93,7 +100,7 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         assertInputSet(true);
         if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
         int step = conf().getIterationCount();
-        org.sparkdpo.jobs.common.GpuBinding.bind(org.apache.spark.TaskContext.get());
+        ExecutorContext.bindGpu(org.apache.spark.TaskContext.get());
         List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
         int micro = Math.max(1, Math.min(layerConf().getMicroBatches(), pairs.size()));
         int chunk = (pairs.size() + micro - 1) / micro;

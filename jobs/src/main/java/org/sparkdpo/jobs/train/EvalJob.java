@@ -1,5 +1,9 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.common.spark.ExecutorContext;
+import org.sparkdpo.data.PairColumns;
+import org.sparkdpo.common.JobRefusedException;
+import org.sparkdpo.data.PairShards;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -11,7 +15,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoStats;
 import org.sparkdpo.model.io.PathTrees;
@@ -37,11 +40,11 @@ public final class EvalJob {
     public record Result(Path pairsDir, Path summaryFile, Map<String, Double> metrics, long pairs) {}
 
     public static final StructType SCHEMA = new StructType()
-            .add("id", DataTypes.StringType)
+            .add(PairColumns.ID, DataTypes.StringType)
             .add("policy_chosen_logps", DataTypes.DoubleType)
             .add("policy_rejected_logps", DataTypes.DoubleType)
-            .add("ref_chosen_logps", DataTypes.DoubleType)
-            .add("ref_rejected_logps", DataTypes.DoubleType)
+            .add(PairColumns.REF_CHOSEN_LOGPS, DataTypes.DoubleType)
+            .add(PairColumns.REF_REJECTED_LOGPS, DataTypes.DoubleType)
             .add("chosen_tokens", DataTypes.IntegerType)
             .add("rejected_tokens", DataTypes.IntegerType)
             .add("chosen_rewards", DataTypes.DoubleType)
@@ -55,11 +58,11 @@ public final class EvalJob {
         if (Files.exists(o.out())) throw new org.sparkdpo.common.JobRefusedException(
                 "output folder " + o.out() + " already exists");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        var base = ModelStore.get(TrainingModel.local(o.model()), o.dtype());
+        var base = ExecutorContext.weights(TrainingModel.local(o.model()), o.dtype());
         LoraAdapter adapter = o.adapter() == null ? LoraWeights.identity(base.model(), o.dtype())
                 : LoraAdapter.load(TrainingModel.local(o.adapter()), base.model(), o.dtype());
         TrainingModel.Spec spec = TrainingModel.Spec.of(o.model(), o.dtype(), adapter.config(), o.dpo(), null, 0, 0, 1);
-        PairDataset data = PairDataset.read(spark, o.data());
+        PairShards data = PairShards.read(spark, o.data());
         Broadcast<LoraWeights> w = sc.broadcast(LoraWeights.of(adapter));
         JavaRDD<PairScore> scores = Evaluator.score(data.pairs().values(), spec, w, o.batchSize()).cache();
         DpoStats stats = Evaluator.stats(scores, o.dpo(), base.model().config().vocabSize());
@@ -76,7 +79,7 @@ public final class EvalJob {
                 return RowFactory.create(p.id(), p.policyChosen(), p.policyRejected(), p.refChosen(), p.refRejected(),
                         p.chosenTokens(), p.rejectedTokens(), cr, rr, cr - rr, p.loss());
             });
-            Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).orderBy("id");
+            Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).orderBy(PairColumns.ID);
             df.write().mode(SaveMode.ErrorIfExists).parquet(tmp.resolve("pairs").toUri().toString());
             Map<String, Object> summary = new LinkedHashMap<>(stats.metrics("eval_"));
             summary.put("eval_pairs", stats.pairs());

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.common.spark.ExecutorContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -33,7 +34,7 @@ public final class Evaluator {
         it.forEachRemaining(all::add);
         if (all.isEmpty()) return java.util.Collections.emptyIterator();
         all.sort(Comparator.comparingInt(PreferencePair::maxLength).thenComparing(PreferencePair::id));
-        org.sparkdpo.jobs.common.GpuBinding.bind(org.apache.spark.TaskContext.get());
+        ExecutorContext.bindGpu(org.apache.spark.TaskContext.get());
         TrainingModel model = TrainingModel.of(spec);
         DataType dt = spec.dtype();
         Map<String, INDArray> arrays = w.arrays(dt);
@@ -41,7 +42,8 @@ public final class Evaluator {
         List<PairScore> out = new ArrayList<>(all.size());
         for (int from = 0; from < all.size(); from += batchSize) {
             List<PreferencePair> batch = all.subList(from, Math.min(all.size(), from + batchSize));
-            DpoObjective.Result r = objective.run(batch, arrays, false, 0, DpoLoraLayer.padTo(batch));
+            DpoObjective.Result r = objective.run(batch, arrays, false, 0,
+                    DpoLoraLayer.padTo(batch, model.base().model().config().maxPositions()));
             for (int i = 0; i < batch.size(); i++) {
                 PreferencePair p = batch.get(i);
                 out.add(new PairScore(p.id(), r.policyLogps()[0][i], r.policyLogps()[1][i], p.refChosen(), p.refRejected(),

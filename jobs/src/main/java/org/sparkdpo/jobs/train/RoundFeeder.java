@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.data.PairShards;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -32,7 +33,7 @@ public final class RoundFeeder implements AutoCloseable {
         this.layout = layout;
     }
 
-    public static RoundFeeder of(JavaSparkContext sc, PairDataset data, BatchPlan plan, RoundLayout layout, DataType dtype) {
+    public static RoundFeeder of(JavaSparkContext sc, PairShards data, BatchPlan plan, RoundLayout layout, DataType dtype) {
         int n = data.size();
         Broadcast<int[]> batchOf = sc.broadcast(plan.batchOfRow(n));
         Broadcast<int[]> posOf = sc.broadcast(plan.positionOfRow(n));

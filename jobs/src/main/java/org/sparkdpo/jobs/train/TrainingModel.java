@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.common.spark.ExecutorContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.model.arch.BaseWeights;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything a JVM needs to evaluate the DPO objective for one training run, built from a small serialisable
@@ -49,7 +49,6 @@ public final class TrainingModel {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<Spec, TrainingModel> CACHE = new ConcurrentHashMap<>();
 
     private final Spec spec;
     private final BaseWeights base;
@@ -60,7 +59,7 @@ public final class TrainingModel {
 
     private TrainingModel(Spec spec) {
         this.spec = spec;
-        this.base = ModelStore.get(local(spec.modelDir()), spec.dtype());
+        this.base = ExecutorContext.weights(local(spec.modelDir()), spec.dtype());
         try {
             this.lora = JSON.readValue(spec.loraJson(), LoraConfig.class);
             this.dpo = JSON.readValue(spec.dpoJson(), DpoConfig.class);
@@ -73,16 +72,12 @@ public final class TrainingModel {
 
     /** A model or adapter folder given as any Hadoop path, as a local folder of this JVM (copied once if remote). */
     public static Path local(String hadoopPath) {
-        try {
-            return org.sparkdpo.common.spark.LocalCopies.localizeHere(hadoopPath);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot fetch " + hadoopPath + ": " + e.getMessage(), e);
-        }
+        return ExecutorContext.localCopy(hadoopPath);
     }
 
     /** The model of {@code spec} on this JVM, built on first use. */
     public static TrainingModel of(Spec spec) {
-        return CACHE.computeIfAbsent(spec, TrainingModel::new);
+        return ExecutorContext.shared(List.of("training-model", spec), () -> new TrainingModel(spec));
     }
 
     public Spec spec() {

@@ -1,5 +1,7 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.common.spark.ExecutorContext;
+import org.sparkdpo.data.PairShards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import org.sparkdpo.common.JobFailedException;
 import org.sparkdpo.common.JobRefusedException;
 import org.sparkdpo.model.arch.LinearLayout;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoStats;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.json.PythonJson;
@@ -51,7 +52,7 @@ final class TrainingRun implements AutoCloseable {
     private final TrainSettings s;
     private final JavaSparkContext sc;
     private final CheckpointStore checkpoints;
-    private final PairDataset train;
+    private final PairShards train;
     private final JavaRDD<PreferencePair> eval;
     private final TrainingModel.Spec spec;
     private final MultiLayerNetwork net;
@@ -74,7 +75,7 @@ final class TrainingRun implements AutoCloseable {
     private RoundFeeder feeder;
     private Map<String, Double> lastEval = Map.of();
 
-    private TrainingRun(TrainSettings s, JavaSparkContext sc, CheckpointStore checkpoints, PairDataset train,
+    private TrainingRun(TrainSettings s, JavaSparkContext sc, CheckpointStore checkpoints, PairShards train,
                         JavaRDD<PreferencePair> eval, TrainingModel.Spec spec, MultiLayerNetwork net, MetricsLog metrics,
                         TrainerState initial, int stepsPerEpoch, int totalSteps) {
         this.s = s;
@@ -116,9 +117,9 @@ final class TrainingRun implements AutoCloseable {
                 .orElse(new TrainerState(0, 0, 0, 0, seeds.data(), seeds.lora(), seeds.dropout()));
 
         TrainSettings.Evaluation ev = s.evaluation();
-        PairDataset.Holdout trainSide = ev.data() == null && ev.fraction() > 0
-                ? new PairDataset.Holdout(ev.fraction(), seeds.data(), false) : null;
-        PairDataset train = PairDataset.read(spark, s.paths().data(), trainSide);
+        PairShards.Holdout trainSide = ev.data() == null && ev.fraction() > 0
+                ? new PairShards.Holdout(ev.fraction(), seeds.data(), false) : null;
+        PairShards train = PairShards.read(spark, s.paths().data(), trainSide);
         JavaRDD<PreferencePair> eval = evalPairs(spark, s);
 
         String init = ckpt.map(c -> c.adapterDir().toString()).orElse(s.paths().adapterInit());
@@ -318,7 +319,7 @@ final class TrainingRun implements AutoCloseable {
 
     /** The LoRA settings of a fresh adapter (Conv1D layout from the model), or those of {@code --adapter-init}. */
     private static LoraConfig loraConfig(TrainSettings s) throws IOException {
-        var base = ModelStore.get(TrainingModel.local(s.paths().model()), s.dtype()).model();
+        var base = ExecutorContext.weights(TrainingModel.local(s.paths().model()), s.dtype()).model();
         LoraConfig l = s.lora();
         if (s.paths().adapterInit() == null) {
             boolean conv1d = base.linearModules().get(0).layout() == LinearLayout.CONV1D;
@@ -332,9 +333,9 @@ final class TrainingRun implements AutoCloseable {
 
     private static JavaRDD<PreferencePair> evalPairs(SparkSession spark, TrainSettings s) {
         TrainSettings.Evaluation ev = s.evaluation();
-        if (ev.data() != null) return PairDataset.read(spark, ev.data()).pairs().values();
+        if (ev.data() != null) return PairShards.read(spark, ev.data()).pairs().values();
         if (ev.fraction() > 0) {
-            return PairDataset.read(spark, s.paths().data(), new PairDataset.Holdout(ev.fraction(), s.seeds().data(), true))
+            return PairShards.read(spark, s.paths().data(), new PairShards.Holdout(ev.fraction(), s.seeds().data(), true))
                     .pairs().values();
         }
         return null;

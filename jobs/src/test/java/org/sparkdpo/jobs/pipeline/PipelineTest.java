@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.pipeline;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.SparkSession;
@@ -14,7 +15,6 @@ import org.sparkdpo.jobs.cli.DemoCommand;
 import org.sparkdpo.jobs.demo.DemoJob;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.logprob.Completion;
 import org.sparkdpo.model.logprob.CompletionScorer;
@@ -92,7 +92,7 @@ class PipelineTest {
                 "--model", m, "--out", tmp.resolve("ref").toString()}));
 
         // reference values equal the model module's one-at-a-time scores
-        BaseWeights base = ModelStore.get(model, DataType.FLOAT);
+        BaseWeights base = TestWeights.get(model, DataType.FLOAT);
         CompletionScorer scorer = new CompletionScorer(base, null);
         List<org.apache.spark.sql.Row> rows = spark.read().parquet(refShards(tmp.resolve("ref")))
                 .select("id", "prompt_ids", "chosen_ids", "ref_chosen_logps").collectAsList();

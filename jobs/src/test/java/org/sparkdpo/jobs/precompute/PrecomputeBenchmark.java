@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.model.TestWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.Architectures;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.CausalLm;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.config.ModelConfig;
 import org.sparkdpo.model.io.SafeTensorsWriter;
 import org.sparkdpo.model.json.PythonJson;
@@ -60,7 +60,7 @@ public final class PrecomputeBenchmark {
                 .set("spark.ui.enabled", "false").set("spark.app.name", "precompute-bench")).getOrCreate();
         Path prepared = PreparedDataFixture.write(spark, dir.resolve("prepared"), data, shards);
 
-        BaseWeights base = ModelStore.get(model, DataType.FLOAT);
+        BaseWeights base = TestWeights.get(model, DataType.FLOAT);
         System.out.printf("model: GPT-2 shape, %d layers, width %d, %d heads, vocab 50257: %,d weights%n", layers, width,
                 heads, base.numWeights());
 

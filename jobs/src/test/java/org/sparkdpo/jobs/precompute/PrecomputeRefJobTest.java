@@ -1,5 +1,7 @@
 package org.sparkdpo.jobs.precompute;
 
+import org.sparkdpo.model.TestWeights;
+import org.sparkdpo.common.JobRefusedException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,7 +53,7 @@ class PrecomputeRefJobTest {
         pairs = PreparedDataFixture.pairs(24, 7);
         data4 = PreparedDataFixture.write(spark, tmp.resolve("data4"), pairs, 4);
         data2 = PreparedDataFixture.write(spark, tmp.resolve("data2"), pairs, 2);
-        BaseWeights base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
+        BaseWeights base = TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
         CompletionScorer scorer = new CompletionScorer(base, null);
         for (PreparedDataFixture.Pair p : pairs) {
             CompletionScores c = scorer.score(List.of(new Completion(p.prompt(), p.chosen())));
@@ -141,7 +143,7 @@ class PrecomputeRefJobTest {
         assertEquals(1, m.path("format_version").asInt());
         assertEquals(json(data4.resolve("manifest.json")).path("fingerprint").asText(), m.path("input").path("fingerprint").asText());
         assertEquals(r.fingerprint(), m.path("fingerprint").asText());
-        assertEquals(ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT).fingerprint(),
+        assertEquals(TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT).fingerprint(),
                 m.path("fingerprint_inputs").path("model").asText(), "driver-side model fingerprint = ModelStore's");
         assertTrue(m.path("fingerprint_inputs").path("adapter").isNull());
         assertEquals("float32", m.path("fingerprint_inputs").path("dtype").asText());
@@ -226,11 +228,11 @@ class PrecomputeRefJobTest {
         PrecomputeResult first = PrecomputeRefJob.run(spark, opts(data2, out).build());
         Map<String, byte[]> before = files(out);
 
-        PrecomputeRefusedException dtype = assertThrows(PrecomputeRefusedException.class,
+        JobRefusedException dtype = assertThrows(JobRefusedException.class,
                 () -> PrecomputeRefJob.run(spark, opts(data2, out).withDtype(PrecomputeSettings.Dtype.FLOAT64).build()));
         assertTrue(dtype.getMessage().contains("--overwrite"), dtype.getMessage());
         String adapter = TestFixtures.tinyGpt2().resolve("adapter").toString();
-        assertThrows(PrecomputeRefusedException.class, () -> PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).build()));
+        assertThrows(JobRefusedException.class, () -> PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).build()));
         assertSameFiles(before, files(out));
 
         PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).withOverwrite(true).build());
@@ -252,7 +254,7 @@ class PrecomputeRefJobTest {
         Files.createDirectories(data);
         Files.copy(data2.resolve("part-00000.parquet"), data.resolve("part-00000.parquet"));
         Path out = tmp.resolve("no-manifest-out");
-        PrecomputeRefusedException e = assertThrows(PrecomputeRefusedException.class,
+        JobRefusedException e = assertThrows(JobRefusedException.class,
                 () -> PrecomputeRefJob.run(spark, opts(data, out).build()));
         assertTrue(e.getMessage().contains("has no manifest.json"), e.getMessage());
         assertFalse(Files.exists(out));
@@ -267,7 +269,7 @@ class PrecomputeRefJobTest {
         String fp = json(data2.resolve("manifest.json")).path("tokenizer").path("fingerprint").asText();
         Files.writeString(data.resolve("manifest.json"), manifest.replace(fp, "0".repeat(64)));
         Path out = tmp.resolve("other-tokenizer-out");
-        PrecomputeRefusedException e = assertThrows(PrecomputeRefusedException.class,
+        JobRefusedException e = assertThrows(JobRefusedException.class,
                 () -> PrecomputeRefJob.run(spark, opts(data, out).build()));
         assertTrue(e.getMessage().contains("tokenizer mismatch"), e.getMessage());
         assertTrue(e.getMessage().contains("0".repeat(64)) && e.getMessage().contains(fp), e.getMessage());

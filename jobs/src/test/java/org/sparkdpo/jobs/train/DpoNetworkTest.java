@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.model.TestWeights;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,7 +22,7 @@ class DpoNetworkTest {
 
     static TrainingModel.Spec spec(DataType dt, int microBatches) throws Exception {
         LoraAdapter init = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"),
-                org.sparkdpo.model.arch.ModelStore.get(TestFixtures.tinyGpt2(), dt).model(), dt);
+                TestWeights.get(TestFixtures.tinyGpt2(), dt).model(), dt);
         return TrainingModel.Spec.of(TestFixtures.tinyGpt2().toString(), dt, init.config(),
                 DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), TestFixtures.tinyGpt2().resolve("adapter").toString(), 1, 1, microBatches);
     }

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.model.TestWeights;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.cli.CommandException;
 import org.sparkdpo.model.TestFixtures;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.lora.LoraAdapter;
 
@@ -63,7 +63,7 @@ class DpoTrainerResumeTest {
 
         DpoTrainer.Result resumed = DpoTrainer.train(spark, opts(data, killed, true));
         assertEquals(6, resumed.steps());
-        var model = ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT).model();
+        var model = TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT).model();
         LoraAdapter a = LoraAdapter.load(full.adapterDir(), model, DataType.FLOAT);
         LoraAdapter b = LoraAdapter.load(resumed.adapterDir(), model, DataType.FLOAT);
         for (LoraAdapter.Pair p : a.pairs()) {

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.model.TestWeights;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,6 @@ import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.model.OracleCases;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 import org.sparkdpo.model.dpo.DpoObjective;
@@ -66,7 +66,7 @@ class DpoTrainerTest {
         assertEquals(cases.at("/grad_check/loss_value").asDouble(), ((Number) lines.get(0).get("loss")).doubleValue(), 1e-5);
         assertEquals(cases.at("/grad_check/grad_global_norm").asDouble(), ((Number) lines.get(0).get("grad_norm")).doubleValue(),
                 1e-4 * Math.max(1, cases.at("/grad_check/grad_global_norm").asDouble()));
-        BaseWeights bw = ModelStore.get(model, DataType.FLOAT);
+        BaseWeights bw = TestWeights.get(model, DataType.FLOAT);
         LoraAdapter after = LoraAdapter.load(r.adapterDir(), bw.model(), DataType.FLOAT);
         DpoObjective obj = new DpoObjective(bw, after.config(), after.pairs().stream().map(LoraAdapter.Pair::module).toList(),
                 DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0));
@@ -85,7 +85,7 @@ class DpoTrainerTest {
         List<org.sparkdpo.model.dpo.PreferencePair> all = PrecomputedPairs.learnable(80, 3);
         Path data = PrecomputedPairs.write(spark, all.subList(0, 64), tmp.resolve("train"), 3);
         Path evalData = PrecomputedPairs.write(spark, all.subList(64, 80), tmp.resolve("eval"), 1);
-        BaseWeights base = ModelStore.get(MODEL, DataType.FLOAT);
+        BaseWeights base = TestWeights.get(MODEL, DataType.FLOAT);
         double baseSum = checksum(base);
         Path out = tmp.resolve("run");
         int rc = org.sparkdpo.jobs.cli.Main.run(new String[]{"train", "--data", data.toString(), "--model", MODEL.toString(),

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.model.TestWeights;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -9,7 +10,6 @@ import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoGraph;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.logprob.CompletionScorer;
@@ -75,7 +75,7 @@ final class PrecomputedPairs {
 
     /** The pairs with reference log-probs from the base tiny GPT-2 (float32). */
     static List<PreferencePair> withReference(List<PreferencePair> pairs) {
-        BaseWeights base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
+        BaseWeights base = TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
         CompletionScores s = new CompletionScorer(base, null).score(DpoGraph.sequences(pairs));
         List<PreferencePair> out = new ArrayList<>();
         int b = pairs.size();

@@ -1,5 +1,6 @@
 package org.sparkdpo.jobs.train;
 
+import org.sparkdpo.model.TestWeights;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -7,7 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sparkdpo.jobs.precompute.PrecomputeBenchmark;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 import org.sparkdpo.model.dpo.PreferencePair;
@@ -48,7 +48,7 @@ public final class TrainBenchmark {
         System.out.printf("machine: %d cores; GEMM 512x256.256x1024 float32: %.1f GFLOP/s%n",
                 Runtime.getRuntime().availableProcessors(), PrecomputeBenchmark.gemmGflops());
         Path model = PrecomputeBenchmark.writeModel(dir.resolve("model"), layers, width, heads, 1024);
-        var base = ModelStore.get(model, DataType.FLOAT);
+        var base = TestWeights.get(model, DataType.FLOAT);
         LoraConfig lora = new LoraConfig(8, 16, 0.0, List.of("all-linear"), false, true, "bench");
         TrainingModel.Spec spec = TrainingModel.Spec.of(model.toString(), DataType.FLOAT, lora,
                 DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), null, 1, 1, 1);

@@ -16,38 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Loads each checkpoint at most once per JVM and dtype, so every task of a Spark executor shares one copy of
- * the frozen weights. The weight files are memory-mapped and each tensor is written once into ND4J's off-heap
- * memory in the compute dtype; nothing of the checkpoint stays on the Java heap.
+ * Loads a checkpoint's frozen weights: the weight files are memory-mapped and each tensor is written once into
+ * ND4J's off-heap memory in the compute dtype; nothing of the checkpoint stays on the Java heap. Executors keep one
+ * copy per JVM and dtype (the jobs' per-executor context caches it).
  */
 public final class ModelStore {
-    private record Key(Path dir, DataType dtype) {}
-
-    private static final Map<Key, BaseWeights> CACHE = new ConcurrentHashMap<>();
-
     private ModelStore() {}
 
-    /** The weights of the checkpoint in {@code dir}, loading them on first use in this JVM. */
-    public static BaseWeights get(Path dir, DataType dtype) {
-        Key key = new Key(dir.toAbsolutePath().normalize(), dtype);
-        return CACHE.computeIfAbsent(key, k -> {
-            try {
-                return load(k.dir(), k.dtype());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load model from " + k.dir() + ": " + e.getMessage(), e);
-            }
-        });
-    }
-
-    /** Forgets every cached checkpoint (tests that load many models). */
-    public static void clear() {
-        CACHE.clear();
-    }
-
-    /** Reads a checkpoint without caching it. */
+    /** Reads the checkpoint in {@code dir}: every weight the architecture needs, checked against config.json. */
     public static BaseWeights load(Path dir, DataType dtype) throws IOException {
         ModelConfig config = ModelConfig.load(dir);
         CausalLm model = Architectures.of(config);

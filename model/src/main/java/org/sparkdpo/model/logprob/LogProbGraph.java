@@ -15,9 +15,9 @@ import org.sparkdpo.model.nn.Ops;
  *
  * <p>Rows are selected with {@code unsorted_segment_sum} (selected row k goes to segment k, every other row to
  * a dump segment) because ND4J M2.1's {@code gather} cannot be differentiated more than once per graph; the
- * segment sum has a native backward pass. The number of scored rows N is padded up to the next bucket
- * ({@link #ROW_BUCKET} times 1, 1.5, 2, 3, 4, 6, ...; padding rows are all-zero and carry no weight) so that a few
- * graphs serve every batch.
+ * segment sum has a native backward pass. The number of scored rows N is padded up to its {@link LengthBuckets}
+ * bucket, at least {@link #MIN_ROWS} (padding rows are all-zero and carry no weight), so that a few graphs serve
+ * every batch.
  */
 public final class LogProbGraph {
     public static final String IDS = "ids";
@@ -28,7 +28,8 @@ public final class LogProbGraph {
     public static final String TOKEN_LOGPS = "token_logps";
     public static final String SEQ_LOGPS = "seq_logps";
     public static final String SEQ_LOGIT_SUMS = "seq_logit_sums";
-    public static final int ROW_BUCKET = 64;
+    /** Scored rows are padded to at least this many. */
+    public static final int MIN_ROWS = 64;
 
     /** The output variables of a built graph. */
     public record Outputs(SDVariable tokenLogps, SDVariable seqLogps, SDVariable seqLogitSums) {}
@@ -37,12 +38,7 @@ public final class LogProbGraph {
 
     /** Scored rows padded to their bucket: the smallest of 64, 96, 128, 192, 256, 384, ... that holds n. */
     public static int paddedRows(int n) {
-        long b = ROW_BUCKET;
-        while (true) {
-            if (b >= n) return (int) b;
-            if (b * 3 / 2 >= n) return (int) (b * 3 / 2);
-            b *= 2;
-        }
+        return LengthBuckets.of(Math.max(n, MIN_ROWS), 0);
     }
 
     /** Adds the forward pass for S sequences of padded length T with {@code rows} (padded) scored rows. */

@@ -89,7 +89,7 @@ public final class SequenceBatch {
         return seqs.stream().mapToLong(Completion::length).sum();
     }
 
-    /** Scored rows after padding to {@link LogProbGraph#ROW_BUCKET}. */
+    /** Scored rows after padding ({@link LogProbGraph#paddedRows}). */
     public int paddedRows() {
         return LogProbGraph.paddedRows(n);
     }

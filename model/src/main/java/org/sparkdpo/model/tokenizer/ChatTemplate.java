@@ -217,14 +217,14 @@ public final class ChatTemplate {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return PyJson.dumps(var, args.length > 0 && args[0] != null ? Integer.valueOf(args[0]) : null);
+            return org.sparkdpo.model.json.PythonJson.dumps(var, args.length > 0 && args[0] != null ? Integer.valueOf(args[0]) : null);
         }
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             Object indent = kwargs != null && kwargs.get("indent") != null ? kwargs.get("indent")
                     : args != null && args.length > 0 ? args[0] : null;
-            return PyJson.dumps(var, indent == null ? null : ((Number) (indent instanceof Number ? indent
+            return org.sparkdpo.model.json.PythonJson.dumps(var, indent == null ? null : ((Number) (indent instanceof Number ? indent
                     : Long.valueOf(indent.toString()))).intValue());
         }
     }

@@ -1,5 +1,6 @@
 package org.sparkdpo.model.dpo;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,6 @@ import org.sparkdpo.model.OracleCases;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.LinearModule;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.io.SafeTensorsFile;
 import org.sparkdpo.model.lora.LoraAdapter;
 import org.sparkdpo.model.lora.LoraBindings;
@@ -29,7 +29,7 @@ class LoraGradientTest {
 
     @BeforeAll
     static void load() throws Exception {
-        base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
+        base = TestWeights.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
         adapter = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), base.model(), DataType.DOUBLE);
         modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
     }

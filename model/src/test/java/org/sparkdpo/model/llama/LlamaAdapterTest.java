@@ -1,5 +1,6 @@
 package org.sparkdpo.model.llama;
 
+import org.sparkdpo.model.TestWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,7 @@ class LlamaAdapterTest {
     @Test
     void goldenAdapterHasPeftKeysForAllSevenProjections() throws Exception {
         LlamaOracle o = LlamaOracle.of("llama");
-        BaseWeights base = ModelStore.get(o.dir(), DataType.FLOAT);
+        BaseWeights base = TestWeights.get(o.dir(), DataType.FLOAT);
         LoraAdapter a = LoraAdapter.load(o.adapterDir(), base.model(), DataType.FLOAT);
         assertEquals(14, a.pairs().size());
         assertFalse(a.config().fanInFanOut());
@@ -60,7 +61,7 @@ class LlamaAdapterTest {
     @ValueSource(strings = {"llama", "mistral", "qwen2"})
     void saveThenLoadIsBitExactAndMergedScoresLikeUnmerged(String name) throws Exception {
         LlamaOracle o = LlamaOracle.of(name);
-        BaseWeights base = ModelStore.get(o.dir(), DataType.DOUBLE);
+        BaseWeights base = TestWeights.get(o.dir(), DataType.DOUBLE);
         LoraAdapter a = LoraAdapter.load(o.adapterDir(), base.model(), DataType.FLOAT);
         Path out = tmp.resolve(name + "-adapter");
         a.save(out);
@@ -93,7 +94,7 @@ class LlamaAdapterTest {
 
     @Test
     void targetModulesResolveLikePeft() {
-        BaseWeights base = ModelStore.get(LlamaOracle.of("qwen2").dir(), DataType.FLOAT);
+        BaseWeights base = TestWeights.get(LlamaOracle.of("qwen2").dir(), DataType.FLOAT);
         LoraConfig qv = new LoraConfig(8, 16, 0, List.of("q_proj", "v_proj"), false, false, null);
         assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
                         "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"),

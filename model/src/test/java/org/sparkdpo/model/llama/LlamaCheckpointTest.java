@@ -1,5 +1,6 @@
 package org.sparkdpo.model.llama;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
@@ -85,7 +86,7 @@ class LlamaCheckpointTest {
             for (int i = 0; i < x.size(); i++) assertArrayEquals(y.tokenLogps()[i], x.tokenLogps()[i], 0.0);
         }
         // and BF16 rounding changes the model measurably, so the comparison above is not vacuous
-        CompletionScores golden = new CompletionScorer(ModelStore.get(o.dir(), DataType.DOUBLE), null).score(o.completions());
+        CompletionScores golden = new CompletionScorer(TestWeights.get(o.dir(), DataType.DOUBLE), null).score(o.completions());
         CompletionScores round = new CompletionScorer(fromBf16, null).score(o.completions());
         assertNotEquals(golden.sums()[0], round.sums()[0]);
     }
@@ -114,7 +115,7 @@ class LlamaCheckpointTest {
             assertEquals(2, c.shardFiles().size());
         }
         BaseWeights sharded = ModelStore.load(dir, DataType.DOUBLE);
-        BaseWeights single = ModelStore.get(o.dir(), DataType.DOUBLE);
+        BaseWeights single = TestWeights.get(o.dir(), DataType.DOUBLE);
         for (String name : single.tensors().keySet()) {
             assertArrayEquals(single.get(name).reshape(-1).toDoubleVector(), sharded.get(name).reshape(-1).toDoubleVector(), 0.0, name);
         }
@@ -146,7 +147,7 @@ class LlamaCheckpointTest {
         BaseWeights b = ModelStore.load(dir, DataType.DOUBLE);
         assertFalse(b.has("lm_head.weight"));
         CompletionScores x = new CompletionScorer(b, null).score(o.completions().subList(0, 2));
-        CompletionScores y = new CompletionScorer(ModelStore.get(o.dir(), DataType.DOUBLE), null).score(o.completions().subList(0, 2));
+        CompletionScores y = new CompletionScorer(TestWeights.get(o.dir(), DataType.DOUBLE), null).score(o.completions().subList(0, 2));
         assertArrayEquals(y.sums(), x.sums(), 0.0);
     }
 
@@ -181,7 +182,7 @@ class LlamaCheckpointTest {
 
     @Test
     void linearModulesAreNnLinearWithPeftPaths() {
-        Llama m = (Llama) ModelStore.get(LlamaOracle.of("mistral").dir(), DataType.FLOAT).model();
+        Llama m = (Llama) TestWeights.get(LlamaOracle.of("mistral").dir(), DataType.FLOAT).model();
         assertEquals(14, m.linearModules().size());
         assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
                 m.linearModules().subList(0, 7).stream().map(l -> l.shortName()).toList());

@@ -1,5 +1,6 @@
 package org.sparkdpo.model.llama;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -8,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.OracleCases;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.LinearModule;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 import org.sparkdpo.model.dpo.DpoObjective;
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlamaDpoTest {
 
     static BaseWeights base(LlamaOracle o) {
-        return ModelStore.get(o.dir(), DataType.DOUBLE);
+        return TestWeights.get(o.dir(), DataType.DOUBLE);
     }
 
     static LoraAdapter adapter(LlamaOracle o) throws Exception {

@@ -1,5 +1,6 @@
 package org.sparkdpo.model.llama;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +14,6 @@ import org.sparkdpo.model.arch.ModelGraph;
 import org.sparkdpo.model.io.SafeTensorsFile;
 import org.sparkdpo.model.lora.LoraBindings;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.logprob.Completion;
 import org.sparkdpo.model.logprob.CompletionScorer;
 import org.sparkdpo.model.logprob.CompletionScores;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlamaLogProbsTest {
 
     static BaseWeights base(LlamaOracle o, DataType dt) {
-        return ModelStore.get(o.dir(), dt);
+        return TestWeights.get(o.dir(), dt);
     }
 
     static LoraAdapter adapter(LlamaOracle o, BaseWeights base) throws Exception {

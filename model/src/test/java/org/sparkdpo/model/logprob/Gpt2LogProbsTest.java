@@ -1,5 +1,6 @@
 package org.sparkdpo.model.logprob;
 
+import org.sparkdpo.model.TestWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -7,7 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.model.OracleCases;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.lora.LoraAdapter;
 
 import java.util.ArrayList;
@@ -25,8 +25,8 @@ class Gpt2LogProbsTest {
 
     @BeforeAll
     static void load() throws Exception {
-        f64 = ModelStore.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
-        f32 = ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
+        f64 = TestWeights.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
+        f32 = TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
         adapter64 = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), f64.model(), DataType.DOUBLE);
         adapter32 = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), f32.model(), DataType.FLOAT);
     }

@@ -1,5 +1,6 @@
 package org.sparkdpo.model.lora;
 
+import org.sparkdpo.model.TestWeights;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class LoraAdapterTest {
 
     @BeforeAll
     static void load() throws Exception {
-        base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
+        base = TestWeights.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
         oracle = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), base.model(), DataType.FLOAT);
     }
 

@@ -1,4 +1,4 @@
-package org.sparkdpo.jobs.train;
+package org.sparkdpo.data;
 
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
@@ -16,14 +16,11 @@ import java.util.List;
  * A prepared and reference-scored dataset (the output of {@code precompute-ref}) as pairs indexed 0..N-1 in a
  * deterministic order, cached for the run.
  */
-public final class PairDataset {
-    public static final List<String> REQUIRED = List.of("id", "prompt_ids", "chosen_ids", "rejected_ids");
-    public static final List<String> REFERENCE = List.of("ref_chosen_logps", "ref_rejected_logps");
-
+public final class PairShards {
     private final JavaPairRDD<Long, PreferencePair> pairs;
     private final int[] lengths;
 
-    private PairDataset(JavaPairRDD<Long, PreferencePair> pairs, int[] lengths) {
+    private PairShards(JavaPairRDD<Long, PreferencePair> pairs, int[] lengths) {
         this.pairs = pairs;
         this.lengths = lengths;
     }
@@ -41,36 +38,35 @@ public final class PairDataset {
     }
 
     /** Reads {@code path}; refuses data without reference log-probs, saying how to produce them. */
-    public static PairDataset read(SparkSession spark, String path) {
+    public static PairShards read(SparkSession spark, String path) {
         return read(spark, path, null);
     }
 
     /** Reads {@code path}, keeping one side of {@code holdout} when given. */
-    public static PairDataset read(SparkSession spark, String path, Holdout holdout) {
+    public static PairShards read(SparkSession spark, String path, Holdout holdout) {
         Dataset<Row> df;
         try {
-            df = spark.read().parquet(org.sparkdpo.jobs.common.ShardedData.parquetFiles(path,
-                    spark.sparkContext().hadoopConfiguration()));
+            df = spark.read().parquet(DatasetManifest.parquetFiles(path, spark.sparkContext().hadoopConfiguration()));
         } catch (Exception e) {
             throw new JobFailedException("cannot read prepared data at " + path + ": " + e.getMessage(), e);
         }
         List<String> cols = Arrays.asList(df.columns());
-        for (String c : REQUIRED) {
+        for (String c : PairColumns.TOKENS) {
             if (!cols.contains(c)) {
                 throw new JobFailedException(path + " has no column '" + c + "' (found " + cols
                         + "); run `submit/local.sh prepare` first");
             }
         }
-        for (String c : REFERENCE) {
+        for (String c : List.of(PairColumns.REF_CHOSEN_LOGPS, PairColumns.REF_REJECTED_LOGPS)) {
             if (!cols.contains(c)) {
                 throw new JobFailedException(path + " has no reference log-probs (column '" + c
                         + "'); run `submit/local.sh precompute-ref --data " + path + " --model <model dir> --out <dir>` "
                         + "and train on its output");
             }
         }
-        JavaPairRDD<Long, PreferencePair> indexed = df.select("id", "prompt_ids", "chosen_ids", "rejected_ids",
-                        "ref_chosen_logps", "ref_rejected_logps").javaRDD()
-                .map(PairDataset::toPair)
+        JavaPairRDD<Long, PreferencePair> indexed = df.select(PairColumns.ID, PairColumns.PROMPT_IDS, PairColumns.CHOSEN_IDS, PairColumns.REJECTED_IDS,
+                        PairColumns.REF_CHOSEN_LOGPS, PairColumns.REF_REJECTED_LOGPS).javaRDD()
+                .map(PairShards::toPair)
                 .filter(p -> holdout == null || holdout.keeps(p.id()))
                 .zipWithIndex()
                 .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
@@ -82,7 +78,7 @@ public final class PairDataset {
             throw new JobFailedException(path + " holds no pairs" + (holdout == null ? "" : " on the "
                     + (holdout.heldOutSide() ? "held-out" : "training") + " side of a " + holdout.fraction() + " split"));
         }
-        return new PairDataset(indexed, lengths);
+        return new PairShards(indexed, lengths);
     }
 
     static PreferencePair toPair(Row r) {

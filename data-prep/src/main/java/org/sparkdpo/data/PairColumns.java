@@ -1,14 +1,16 @@
-package org.sparkdpo.prep;
+package org.sparkdpo.data;
 
 import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The public layout of a prepared output folder: shard and reject column names, file names and manifest constants.
- * Jobs that read prepared data (precompute, training, eval) use these instead of string literals.
+ * The preference dataset contract of every stage, in one place: the columns {@code prepare} writes (and the
+ * pre-tokenized input format reads), the reject columns, the columns {@code precompute-ref} adds, and the folder
+ * layout. Every job reads and writes these names through this class; {@link DatasetManifest} owns the manifest
+ * and {@link PairShards} turns reference-scored shards into pairs.
  */
-public final class PreparedColumns {
+public final class PairColumns {
     /** Row id: the input's id as text, or a content hash (32 hex digits). Unique within the output. */
     public static final String ID = "id";
     /** Prompt token ids, after truncation. */
@@ -22,7 +24,7 @@ public final class PreparedColumns {
     public static final String REJECTED_LEN = "rejected_len";
     /** max(prompt_len + chosen_len, prompt_len + rejected_len): the width the pair needs in a batch. */
     public static final String SEQ_LEN = "seq_len";
-    /** The padded width of the pair's length bucket (see LengthBuckets). */
+    /** The padded width of the pair's length bucket ({@code org.sparkdpo.model.logprob.LengthBuckets}). */
     public static final String LENGTH_BUCKET = "length_bucket";
     /** True when truncation shortened the prompt or a completion. */
     public static final String TRUNCATED = "truncated";
@@ -41,13 +43,25 @@ public final class PreparedColumns {
     public static final String REASON = "reason";
     public static final String DETAIL = "detail";
 
-    public static final String MANIFEST = "manifest.json";
+    /** The folder of rejected rows inside a prepared output. */
     public static final String REJECTS_DIR = "rejects";
-    /** The manifest's {@code kind}. */
-    public static final String KIND = "prepared";
-    public static final int FORMAT_VERSION = 1;
 
-    private PreparedColumns() {}
+    /** Added by precompute-ref: summed reference log-prob of the chosen completion (DOUBLE, never null). */
+    public static final String REF_CHOSEN_LOGPS = "ref_chosen_logps";
+    /** Added by precompute-ref: summed reference log-prob of the rejected completion (DOUBLE, never null). */
+    public static final String REF_REJECTED_LOGPS = "ref_rejected_logps";
+    /** Added by precompute-ref: number of scored chosen completion tokens (INT). */
+    public static final String REF_CHOSEN_TOKENS = "ref_chosen_tokens";
+    /** Added by precompute-ref: number of scored rejected completion tokens (INT). */
+    public static final String REF_REJECTED_TOKENS = "ref_rejected_tokens";
+
+    /** What precompute-ref needs of a prepared shard. */
+    public static final List<String> TOKENS = List.of(ID, PROMPT_IDS, CHOSEN_IDS, REJECTED_IDS);
+    /** The reference columns precompute-ref adds, in order. */
+    public static final List<String> REFERENCE = List.of(REF_CHOSEN_LOGPS, REF_REJECTED_LOGPS, REF_CHOSEN_TOKENS,
+            REF_REJECTED_TOKENS);
+
+    private PairColumns() {}
 
     /** Types of the output columns. */
     public static StructType outputSchema() {

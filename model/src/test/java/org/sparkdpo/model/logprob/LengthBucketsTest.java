@@ -1,4 +1,4 @@
-package org.sparkdpo.prep.pair;
+package org.sparkdpo.model.logprob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
