@@ -19,7 +19,6 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdpo.jobs.cli.options.OptionsException;
 import org.sparkdpo.common.spark.SparkSessions;
 
 class ShowCommandTest {
@@ -90,7 +89,7 @@ class ShowCommandTest {
 
     @Test
     void unknownColumnListsTheKnownOnes() {
-        OptionsException e = assertThrows(OptionsException.class, () -> show(data, 0, List.of("id", "nme")));
+        UsageException e = assertThrows(UsageException.class, () -> show(data, 0, List.of("id", "nme")));
         assertEquals("--columns: no column nme in " + data + " (columns: id, name, tokens, score, blob)", e.getMessage());
     }
 
