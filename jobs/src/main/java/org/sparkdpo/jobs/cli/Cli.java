@@ -73,7 +73,7 @@ public final class Cli {
         if (scan.help) return true;
         ConfigFiles config = ConfigFiles.read(spec, scan.configFiles);
         cl.setDefaultValueProvider(config);
-        ParseResult result = cl.parseArgs(scan.kept.toArray(String[]::new));
+        ParseResult result = cl.parseArgs(scan.kept().toArray(String[]::new));
 
         List<String> errors = new ArrayList<>(scan.errors);
         List<String> stray = new ArrayList<>();
@@ -152,7 +152,10 @@ public final class Cli {
      * and the value that follows them, so it is not reported again as a stray argument.
      */
     private static final class Scan {
-        final List<String> kept = new ArrayList<>();
+        /** The arguments for picocli, grouped: an option with its value, or one bare argument. */
+        final List<List<String>> groups = new ArrayList<>();
+        /** The option of each group (null for bare arguments). */
+        final List<OptionSpec> owners = new ArrayList<>();
         final List<String> configFiles = new ArrayList<>();
         final List<String> errors = new ArrayList<>();
         boolean help;
@@ -162,11 +165,11 @@ public final class Cli {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--")) {
-                    for (int j = i; j < args.length; j++) s.kept.add(args[j]);
+                    s.add(null, List.of(java.util.Arrays.copyOfRange(args, i, args.length)));
                     break;
                 }
                 if (!a.startsWith("-") || a.equals("-") || NEGATIVE_NUMBER.matcher(a).matches()) {
-                    s.kept.add(a);
+                    s.add(null, List.of(a));
                     continue;
                 }
                 int eq = a.indexOf('=');
@@ -183,8 +186,8 @@ public final class Cli {
                         if (eq >= 0) s.configFiles.add(a.substring(eq + 1));
                         else if (hasNext && !args[i + 1].startsWith("--")) s.configFiles.add(args[i + 1]);
                     }
-                    s.kept.add(a);
-                    if (takesValue && hasNext && option(spec, args[i + 1]) == null) s.kept.add(args[++i]);
+                    if (takesValue && hasNext && option(spec, args[i + 1]) == null) s.add(o, List.of(a, args[++i]));
+                    else s.add(o, List.of(a));
                     continue;
                 }
                 s.errors.add(unknown(spec, name));
@@ -193,6 +196,26 @@ public final class Cli {
                 }
             }
             return s;
+        }
+
+        private void add(OptionSpec owner, List<String> args) {
+            groups.add(args);
+            owners.add(owner);
+        }
+
+        /**
+         * What picocli parses. A list option given more than once keeps its last occurrence, so that the command line
+         * replaces a value as it does for single values (picocli would collect all of them); --config collects.
+         */
+        List<String> kept() {
+            List<String> out = new ArrayList<>();
+            for (int g = 0; g < groups.size(); g++) {
+                OptionSpec o = owners.get(g);
+                boolean replacedLater = o != null && o.isMultiValue() && !o.longestName().equals(CONFIG)
+                        && owners.subList(g + 1, owners.size()).contains(o);
+                if (!replacedLater) out.addAll(groups.get(g));
+            }
+            return out;
         }
 
         /** The option called exactly {@code name} ("--lr", "--no-overwrite", "-h"), or null. */

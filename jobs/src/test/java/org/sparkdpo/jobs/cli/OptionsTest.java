@@ -134,6 +134,7 @@ class OptionsTest {
         assertTrue(parse("in", "--no-overwrite", "--overwrite").overwrite);
         assertFalse(parse("in", "--overwrite", "--no-overwrite").overwrite);
         assertEquals(3, parse("in", "--max-length", "2", "--max-length", "3").maxLength);
+        assertEquals(List.of("c", "d"), parse("in", "--columns", "a,b", "--columns=c,d").columns);
     }
 
     @Test
