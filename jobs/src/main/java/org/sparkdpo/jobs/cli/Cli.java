@@ -33,6 +33,7 @@ public final class Cli {
     /** A picocli command line for {@code command} plus {@link CommonOptions}; {@code usageName} is "spark-dpo show". */
     static CommandLine commandLine(Command command, String usageName) {
         CommandLine cl = new CommandLine(command);
+        requireFresh(cl.getCommandSpec());
         cl.addMixin(COMMON, new CommonOptions());
         cl.setCommandName(usageName);
         cl.setOverwrittenOptionsAllowed(true); // the last --x wins, as in most tools
@@ -42,6 +43,22 @@ public final class Cli {
         Converters.registerOn(cl);
         Help.install(cl, usageName, command.example());
         return cl;
+    }
+
+    /**
+     * picocli resets an option without a default to the value its field held when the command line was built, so a
+     * command object that was parsed before would carry its old values into the next run: refuse it.
+     */
+    private static void requireFresh(CommandSpec spec) {
+        for (ArgSpec a : spec.args()) {
+            Object v = a.initialValue();
+            boolean zero = v == null || Boolean.FALSE.equals(v) || (v instanceof Number n && n.doubleValue() == 0)
+                    || (v instanceof java.util.Collection<?> c && c.isEmpty());
+            if (a.defaultValue() == null && !zero) {
+                throw new IllegalStateException(spec.name() + ": this command object was already parsed (" + name(a) + " = " + v
+                        + "); create a new one for each run");
+            }
+        }
     }
 
     static CommonOptions common(CommandLine cl) {

@@ -7,7 +7,7 @@ import picocli.CommandLine;
  * One subcommand of {@link Main}: a picocli command class whose {@code @Option} fields are its options (with their
  * defaults, help text and {@link Check} rules) and whose {@link #call()} runs the job with the parsed fields.
  * {@link Cli} adds {@code --config}, {@code --verbose} and {@code --help}; register the command in
- * {@link Commands#all()}.
+ * {@link Commands#all()}. A command object is parsed once: use a new one for each run (option fields start unset).
  */
 public interface Command extends Callable<Integer> {
     /** The word after the program name, kebab-case ("precompute-ref"): the {@code @Command} name. */

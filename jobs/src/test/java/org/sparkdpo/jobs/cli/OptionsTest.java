@@ -333,6 +333,17 @@ class OptionsTest {
     }
 
     @Test
+    void aCommandObjectIsParsedOnce() {
+        Sample used = parse("in", "--name", "x");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> parse(used));
+        assertTrue(e.getMessage().contains("create a new one for each run"), e.getMessage());
+    }
+
+    private static Sample parse(Sample command, String... args) {
+        return Cli.parse(command, (Object[]) args);
+    }
+
+    @Test
     void declaringAReservedOptionIsAProgrammingError() {
         @CommandLine.Command(name = "bad")
         class Bad implements Command {
