@@ -1,29 +1,32 @@
 package org.sparkdpo.jobs.cli;
 
-import java.util.List;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 
 /**
- * One subcommand of {@link Main}. Options are declared as data so that parsing, config files, validation and
- * {@code --help} come for free; register the command in {@link Commands#all()}.
+ * One subcommand of {@link Main}: a picocli command class whose {@code @Option} fields are its options (with their
+ * defaults, help text and {@link Check} rules) and whose {@link #call()} runs the job with the parsed fields.
+ * {@link Cli} adds {@code --config}, {@code --verbose} and {@code --help}; register the command in
+ * {@link Commands#all()}. A command object is parsed once: use a new one for each run (option fields start unset).
  */
-public interface Command {
-    /** The word after the program name, kebab-case ("precompute-ref"). */
-    String name();
+public interface Command extends Callable<Integer> {
+    /** The word after the program name, kebab-case ("precompute-ref"): the {@code @Command} name. */
+    default String name() {
+        return getClass().getAnnotation(CommandLine.Command.class).name();
+    }
 
-    /** One line for the command list and the top of {@code --help}. */
-    String summary();
-
-    /** The command's options; {@link Main} adds the common ones ({@code --verbose}, {@code --config}, {@code --help}). */
-    List<OptionSpec> options();
+    /** One line for the command list and the top of {@code --help}: the {@code @Command} description. */
+    default String summary() {
+        return String.join(" ", getClass().getAnnotation(CommandLine.Command.class).description());
+    }
 
     /**
-     * Runs the job with validated options and returns an {@link ExitCodes exit code}. Throw
-     * {@link org.sparkdpo.jobs.cli.options.OptionsException} for option problems found late (exit 2),
-     * {@link CommandException} for a chosen code, anything else for a failure (exit 1).
+     * Runs the job with the parsed options and returns an {@link ExitCodes exit code}. Throw {@link UsageException}
+     * for option problems found late (exit 2), {@link CommandException} for a chosen code,
+     * {@code JobRefusedException} (3), anything else for a failure (1).
      */
-    int run(ParsedOptions opts) throws Exception;
+    @Override
+    Integer call() throws Exception;
 
     /** Arguments of one example invocation for {@code --help} ("out/pairs --limit 5"); null derives one. */
     default String example() {

@@ -1,51 +1,52 @@
 package org.sparkdpo.jobs.cli;
 
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.model.dpo.DpoConfig;
-import org.sparkdpo.model.dpo.DpoLossType;
-
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import org.sparkdpo.model.dpo.DpoConfig;
+import picocli.CommandLine.Option;
 
-/** The DPO objective's options, shared by {@code train} and {@code eval} so both score pairs the same way. */
+/**
+ * The DPO objective's options, a picocli mixin shared by {@code train} and {@code eval} so both score pairs the
+ * same way.
+ */
 final class DpoOptions {
-    private DpoOptions() {}
+    @Option(names = "--loss", split = ",", defaultValue = "sigmoid", description = "TRL loss type(s): [sigmoid, hinge,"
+            + " ipo, robust, exo_pair, nca_pair, bco_pair, sppo_hard, apo_zero, apo_down, discopop, sigmoid_norm, sft];"
+            + " several (with --loss-weights) are summed, e.g. sigmoid,bco_pair,sft for MPO.")
+    List<String> loss;
 
-    static List<OptionSpec> specs() {
-        return List.of(
-                OptionSpec.ofList("loss", "TRL loss type(s): " + Arrays.stream(DpoLossType.values()).map(DpoLossType::trlName).toList()
-                        + "; several (with --loss-weights) are summed, e.g. sigmoid,bco_pair,sft for MPO.").withDefault("sigmoid"),
-                OptionSpec.ofList("loss-weights", "Weight per --loss entry (TRL's loss_weights); all 1 when not given."),
-                OptionSpec.ofDouble("beta", "DPO beta (the KL penalty's inverse temperature).").withDefault(0.1)
-                        .withValidator(Validator.positive()),
-                OptionSpec.ofDouble("label-smoothing", "Label smoothing for sigmoid (cDPO), robust and exo_pair.")
-                        .withDefault(0.0).withValidator(Validator.range(0, 0.4999)),
-                OptionSpec.ofEnum("logps", "Sequence log-prob: sum over completion tokens (TRL) or mean (rasbt).", "sum", "mean")
-                        .withDefault("sum"),
-                OptionSpec.ofDouble("discopop-tau", "Temperature of the discopop loss.").withDefault(DpoConfig.DEFAULT_DISCOPOP_TAU)
-                        .withValidator(Validator.positive()));
-    }
+    @Option(names = "--loss-weights", split = ",", description = "Weight per --loss entry (TRL's loss_weights); all 1 when not given.")
+    List<String> lossWeights;
 
-    static DpoConfig parse(ParsedOptions o) {
+    @Option(names = "--beta", defaultValue = "0.1", description = "DPO beta (the KL penalty's inverse temperature).")
+    @Check.Positive double beta;
+
+    @Option(names = "--label-smoothing", defaultValue = "0.0", description = "Label smoothing for sigmoid (cDPO), robust and exo_pair.")
+    @Check.Range(min = 0, max = 0.4999) double labelSmoothing;
+
+    @Option(names = "--logps", defaultValue = "sum", description = "Sequence log-prob: sum over completion tokens (TRL) or mean (rasbt).")
+    @Check.OneOf({"sum", "mean"}) String logps;
+
+    @Option(names = "--discopop-tau", defaultValue = "" + DpoConfig.DEFAULT_DISCOPOP_TAU, description = "Temperature of the discopop loss.")
+    @Check.Positive double discopopTau;
+
+    /** The objective; bad loss names or weights raise {@link UsageException}. */
+    DpoConfig config() {
         List<Double> weights = new ArrayList<>();
-        if (o.has("loss-weights")) {
-            for (String w : o.getList("loss-weights")) {
+        if (lossWeights != null) {
+            for (String w : lossWeights) {
                 try {
                     weights.add(Double.parseDouble(w.trim()));
                 } catch (NumberFormatException e) {
-                    throw new OptionsException(List.of("--loss-weights: expected numbers, got '" + w + "'"));
+                    throw new UsageException("--loss-weights: expected numbers, got '" + w + "'");
                 }
             }
         }
         try {
-            return new DpoConfig(DpoConfig.terms(o.getList("loss"), weights), o.getDouble("beta"), o.getDouble("label-smoothing"),
-                    o.getEnum("logps").equals("mean") ? DpoConfig.LogpsMode.MEAN : DpoConfig.LogpsMode.SUM, o.getDouble("discopop-tau"));
+            return new DpoConfig(DpoConfig.terms(loss, weights), beta, labelSmoothing,
+                    logps.equals("mean") ? DpoConfig.LogpsMode.MEAN : DpoConfig.LogpsMode.SUM, discopopTau);
         } catch (IllegalArgumentException e) {
-            throw new OptionsException(List.of("--loss: " + e.getMessage()));
+            throw new UsageException("--loss: " + e.getMessage());
         }
     }
 }

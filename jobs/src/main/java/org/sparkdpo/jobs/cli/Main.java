@@ -9,13 +9,8 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import org.sparkdpo.jobs.cli.options.HelpFormatter;
-import org.sparkdpo.jobs.cli.options.OptionParser;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Suggestions;
 import org.sparkdpo.common.spark.LogLevels;
+import picocli.CommandLine;
 
 /**
  * The entry point of every job, locally ({@code submit/local.sh}) and under spark-submit:
@@ -28,10 +23,6 @@ public final class Main {
     public static final String PROGRAM_PROPERTY = "sparkdpo.prog";
     /** Environment variable that turns on stack traces, like {@code --verbose}. */
     public static final String DEBUG_ENV = "SPARK_DPO_DEBUG";
-
-    /** Added to every command's options. */
-    static final OptionSpec VERBOSE = OptionSpec.ofBool("verbose",
-            "Log Spark, Hadoop and DL4J at INFO and print full stack traces on failure.");
 
     private Main() {}
 
@@ -71,25 +62,22 @@ public final class Main {
         }
 
         String usage = prog + " " + command.name();
-        List<OptionSpec> specs = new ArrayList<>(command.options());
-        specs.add(VERBOSE);
-        ParsedOptions opts;
+        CommandLine cl = Cli.commandLine(command, usage);
         try {
-            opts = OptionParser.parse(specs, rest);
-        } catch (OptionsException e) {
+            if (Cli.parse(cl, rest)) {
+                cl.usage(out);
+                return ExitCodes.OK;
+            }
+        } catch (UsageException e) {
             return usageError(e, usage, err);
         }
-        if (opts.helpRequested()) {
-            out.print(HelpFormatter.format(usage, command.summary(), specs, command.example()));
-            return ExitCodes.OK;
-        }
 
-        boolean verbose = opts.getBool("verbose") || "1".equals(System.getenv(DEBUG_ENV));
+        boolean verbose = Cli.common(cl).verbose() || "1".equals(System.getenv(DEBUG_ENV));
         LogLevels.setVerbose(verbose);
-        if (verbose) err.println(command.name() + " options: " + opts.asMap());
+        if (verbose) err.println(command.name() + " options: " + Cli.effectiveOptions(cl));
         try {
-            return command.run(opts);
-        } catch (OptionsException e) {
+            return command.call();
+        } catch (UsageException e) {
             return usageError(e, usage, err);
         } catch (CommandException e) {
             err.println("error: " + describe(e));
@@ -134,7 +122,7 @@ public final class Main {
         return parts.isEmpty() ? t.getClass().getSimpleName() : String.join(": ", parts);
     }
 
-    private static int usageError(OptionsException e, String usage, PrintStream err) {
+    private static int usageError(UsageException e, String usage, PrintStream err) {
         for (String line : e.errors()) err.println("error: " + line);
         err.println("Run '" + usage + " --help' for usage.");
         return ExitCodes.USAGE;

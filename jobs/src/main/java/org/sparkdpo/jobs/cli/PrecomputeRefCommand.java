@@ -1,56 +1,60 @@
 package org.sparkdpo.jobs.cli;
 
 import java.io.PrintStream;
-import java.util.List;
-import org.apache.spark.sql.SparkSession;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
+import java.util.Locale;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.precompute.PrecomputeRefJob;
 import org.sparkdpo.jobs.precompute.PrecomputeResult;
 import org.sparkdpo.jobs.precompute.PrecomputeSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * {@code precompute-ref}: the command-line face of {@link PrecomputeRefJob}. Exit codes for schedulers: 0 done or
  * already up to date, 1 failure (rerun resumes), 3 refused (different fingerprint without --overwrite, no input
  * manifest, tokenizer mismatch: a human must look).
  */
+@CommandLine.Command(name = "precompute-ref",
+        description = "Add reference-model log-probs to prepared shards (versioned, resumable, skips when up to date).")
 public final class PrecomputeRefCommand implements Command {
-    private final PrintStream out;
+    private final PrintStream stdout;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "Folder written by 'prepare' (shards + manifest.json).")
+    @Check.Required String data;
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "Model folder (config.json, *.safetensors, tokenizer.json): the reference.")
+    @Check.Required String model;
+
+    @Option(names = "--out", paramLabel = "PATH",
+            description = "Output folder: the shards plus ref_* columns, markers and manifest.json.")
+    @Check.Required String out;
+
+    @Option(names = "--adapter", paramLabel = "PATH",
+            description = "PEFT LoRA adapter applied to the model for the reference (e.g. an SFT adapter).")
+    String adapter;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "Compute dtype.")
+    @Check.OneOf({"float32", "float64"}) String dtype;
+
+    @Option(names = "--batch-tokens", defaultValue = "8192",
+            description = "Token budget of one forward pass: sequences x padded length.")
+    @Check.Positive int batchTokens;
+
+    @Option(names = "--max-batch", defaultValue = "64",
+            description = "At most this many sequences (two per pair) in one forward pass.")
+    @Check.Min(2) int maxBatch;
+
+    @Option(names = "--overwrite", negatable = true, arity = "0..1", fallbackValue = "true",
+            description = "Replace an existing output computed from different inputs.")
+    boolean overwrite;
 
     public PrecomputeRefCommand() {
         this(System.out);
     }
 
-    public PrecomputeRefCommand(PrintStream out) {
-        this.out = out;
-    }
-
-    @Override
-    public String name() {
-        return "precompute-ref";
-    }
-
-    @Override
-    public String summary() {
-        return "Add reference-model log-probs to prepared shards (versioned, resumable, skips when up to date).";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-        return List.of(
-                OptionSpec.ofPath("data", "Folder written by 'prepare' (shards + manifest.json).").asRequired(),
-                OptionSpec.ofPath("model", "Model folder (config.json, *.safetensors, tokenizer.json): the reference.").asRequired(),
-                OptionSpec.ofPath("out", "Output folder: the shards plus ref_* columns, markers and manifest.json.").asRequired(),
-                OptionSpec.ofPath("adapter", "PEFT LoRA adapter applied to the model for the reference (e.g. an SFT adapter)."),
-                OptionSpec.ofEnum("dtype", "Compute dtype.", "float32", "float64").withDefault("float32"),
-                OptionSpec.ofInt("batch-tokens", "Token budget of one forward pass: sequences x padded length.")
-                        .withDefault(8192).withValidator(Validator.positive()),
-                OptionSpec.ofInt("max-batch", "At most this many sequences (two per pair) in one forward pass.")
-                        .withDefault(64)
-                        .withValidator(Validator.of("be >= 2", v -> ((Integer) v) >= 2)),
-                OptionSpec.ofBool("overwrite", "Replace an existing output computed from different inputs."));
+    public PrecomputeRefCommand(PrintStream stdout) {
+        this.stdout = stdout;
     }
 
     @Override
@@ -59,17 +63,15 @@ public final class PrecomputeRefCommand implements Command {
     }
 
     @Override
-    public int run(ParsedOptions o) throws Exception {
-        PrecomputeSettings settings = settings(o);
-        PrecomputeResult r = PrecomputeRefJob.run(SparkSessions.getOrCreate("spark-dpo precompute-ref"), settings);
-        out.println(describe(r));
+    public Integer call() throws Exception {
+        PrecomputeResult r = PrecomputeRefJob.run(SparkSessions.getOrCreate("spark-dpo precompute-ref"), settings());
+        stdout.println(describe(r));
         return ExitCodes.OK;
     }
 
-    static PrecomputeSettings settings(ParsedOptions o) {
-        return new PrecomputeSettings(o.getPath("data"), o.getPath("model"), o.getPath("out"),
-                o.has("adapter") ? o.getPath("adapter") : null, o.getEnum("dtype", PrecomputeSettings.Dtype.class),
-                o.getInt("batch-tokens"), o.getInt("max-batch"), o.getBool("overwrite"));
+    PrecomputeSettings settings() {
+        return new PrecomputeSettings(data, model, out, adapter,
+                PrecomputeSettings.Dtype.valueOf(dtype.toUpperCase(Locale.ROOT)), batchTokens, maxBatch, overwrite);
     }
 
     /** The one line printed on stdout. */

@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.prep.PrepareJob;
 import org.sparkdpo.prep.PrepareProgress;
 import org.sparkdpo.prep.PrepareSettings;
@@ -15,30 +11,68 @@ import org.sparkdpo.prep.pair.ColumnMap;
 import org.sparkdpo.prep.pair.InputFormat;
 import org.sparkdpo.prep.pair.PromptTemplate;
 import org.sparkdpo.prep.pair.TruncationMode;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * {@code prepare}: preference data to tokenized, length-sorted shards; the options (and their defaults) of
  * {@link PrepareJob}, which takes {@link PrepareSettings}. Progress and the final counts go to stderr; stdout stays
  * empty.
  */
+@CommandLine.Command(name = "prepare",
+        description = "Tokenize preference data (Parquet/JSON) into length-sorted Parquet shards with a manifest and rejects.")
 public final class PrepareCommand implements Command {
     /** Rows per shard when neither --shards nor --target-shard-rows is given. */
     static final int TARGET_SHARD_ROWS = 100_000;
 
-    @Override
-    public String name() {
-        return "prepare";
-    }
+    @Option(names = "--input", split = ",", description = "Input files, folders or globs on any Hadoop path: Parquet,"
+            + " JSON Lines (.jsonl) or JSON array files (.json); comma-separated.")
+    @Check.Required @Check.NotEmpty List<String> input;
 
-    @Override
-    public String summary() {
-        return "Tokenize preference data (Parquet/JSON) into length-sorted Parquet shards with a manifest and rejects.";
-    }
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Model folder holding tokenizer.json (and"
+            + " tokenizer_config.json); optional only for pretokenized input.")
+    String tokenizer;
 
-    @Override
-    public List<OptionSpec> options() {
-        return specs();
-    }
+    @Option(names = "--out", paramLabel = "PATH", description = "Output folder (must not exist unless --overwrite); written atomically.")
+    @Check.Required String out;
+
+    @Option(names = "--format", defaultValue = "auto", description = "Input format; auto detects it from the columns.")
+    @Check.OneOf({"auto", "standard", "implicit", "conversational", "pretokenized", "instruction"}) String format;
+
+    @Option(names = "--max-length", defaultValue = "1024",
+            description = "Max tokens of prompt+completion (TRL max_length); 0 for no limit.")
+    @Check.Min(0) int maxLength;
+
+    @Option(names = "--max-prompt-length", description = "Max prompt tokens; longer prompts keep their last tokens (older TRL"
+            + " max_prompt_length). Not set: no prompt limit.")
+    @Check.Positive Integer maxPromptLength;
+
+    @Option(names = "--truncation-mode", defaultValue = "keep_start", description = "keep_start cuts the end of the"
+            + " completion, keep_end the start of the prompt (TRL truncation_mode).")
+    @Check.OneOf({"keep_start", "keep_end"}) String truncationMode;
+
+    @Option(names = "--shards", description = "Number of output shards (exclusive with --target-shard-rows).")
+    @Check.Positive Integer shards;
+
+    @Option(names = "--target-shard-rows", description = "Rows per shard when --shards is not given (default 100000).")
+    @Check.Positive Integer targetShardRows;
+
+    @Option(names = "--prompt-template", defaultValue = "alpaca", description = "Instruction prompt: 'alpaca' or a template"
+            + " with {field} placeholders and [[optional sections]]; \\n and \\t are read as newline and tab.")
+    String promptTemplate;
+
+    @Option(names = "--column-map", split = ",", description = "Input column per role, e.g. prompt=question,chosen=good;"
+            + " roles: prompt, chosen, rejected, id, instruction, input, prompt_ids, chosen_ids, rejected_ids.")
+    List<String> columnMap;
+
+    @Option(names = "--implicit-prompt-marker", defaultValue = "\\n\\nAssistant:", description = "For implicit prompts,"
+            + " cut after the last occurrence of this marker in the shared prefix; empty for TRL's plain"
+            + " longest-common-prefix rule.")
+    String implicitPromptMarker;
+
+    @Option(names = "--overwrite", negatable = true, arity = "0..1", fallbackValue = "true",
+            description = "Replace an existing output folder.")
+    boolean overwrite;
 
     @Override
     public String example() {
@@ -46,75 +80,41 @@ public final class PrepareCommand implements Command {
     }
 
     @Override
-    public int run(ParsedOptions opts) throws Exception {
-        PrepareSettings settings = settings(opts);
+    public Integer call() throws Exception {
+        PrepareSettings settings = settings();
         SparkSession spark = SparkSessions.getOrCreate("spark-dpo prepare");
         PrepareJob.run(spark, settings, PrepareProgress.printingTo(System.err));
         return ExitCodes.OK;
     }
 
-    /** The command-line options, with defaults and checks; help text is what users read. */
-    static List<OptionSpec> specs() {
-        List<String> formats = new ArrayList<>(List.of("auto"));
-        for (InputFormat f : InputFormat.values()) formats.add(f.code());
-        return List.of(
-                OptionSpec.ofList("input", "Input files, folders or globs on any Hadoop path: Parquet, JSON Lines (.jsonl)"
-                        + " or JSON array files (.json); comma-separated.").asRequired().withValidator(Validator.nonEmpty()),
-                OptionSpec.ofPath("tokenizer", "Model folder holding tokenizer.json (and tokenizer_config.json); optional"
-                        + " only for pretokenized input."),
-                OptionSpec.ofPath("out", "Output folder (must not exist unless --overwrite); written atomically.").asRequired(),
-                OptionSpec.ofEnum("format", "Input format; auto detects it from the columns.", formats.toArray(String[]::new))
-                        .withDefault("auto"),
-                OptionSpec.ofInt("max-length", "Max tokens of prompt+completion (TRL max_length); 0 for no limit.")
-                        .withDefault(1024).withValidator(Validator.nonNegative()),
-                OptionSpec.ofInt("max-prompt-length", "Max prompt tokens; longer prompts keep their last tokens (older TRL"
-                        + " max_prompt_length). Not set: no prompt limit.").withValidator(Validator.positive()),
-                OptionSpec.ofEnum("truncation-mode", "keep_start cuts the end of the completion, keep_end the start of the"
-                        + " prompt (TRL truncation_mode).", "keep_start", "keep_end").withDefault("keep_start"),
-                OptionSpec.ofInt("shards", "Number of output shards (exclusive with --target-shard-rows).")
-                        .withValidator(Validator.positive()),
-                OptionSpec.ofInt("target-shard-rows", "Rows per shard when --shards is not given (default 100000).").withValidator(Validator.positive()),
-                OptionSpec.ofString("prompt-template", "Instruction prompt: 'alpaca' or a template with {field} placeholders"
-                        + " and [[optional sections]]; \\n and \\t are read as newline and tab.").withDefault("alpaca"),
-                OptionSpec.ofList("column-map", "Input column per role, e.g. prompt=question,chosen=good; roles: "
-                        + String.join(", ", ColumnMap.ROLES) + "."),
-                OptionSpec.ofString("implicit-prompt-marker", "For implicit prompts, cut after the last occurrence of this"
-                        + " marker in the shared prefix; empty for TRL's plain longest-common-prefix rule.")
-                        .withDefault("\\n\\nAssistant:"),
-                OptionSpec.ofBool("overwrite", "Replace an existing output folder."));
-    }
-
-    /** Options from a parsed command line; cross-option problems raise {@link OptionsException}. */
-    static PrepareSettings settings(ParsedOptions o) {
+    /** The job's settings from the parsed options; cross-option problems raise {@link UsageException}. */
+    PrepareSettings settings() {
         List<String> errors = new ArrayList<>();
-        if (o.has("shards") && o.has("target-shard-rows")) errors.add("--shards and --target-shard-rows exclude each other");
-        String format = o.getEnum("format");
-        if (!o.has("tokenizer") && !format.equals(InputFormat.PRETOKENIZED.code())) {
+        if (shards != null && targetShardRows != null) errors.add("--shards and --target-shard-rows exclude each other");
+        if (tokenizer == null && !format.equals(InputFormat.PRETOKENIZED.code())) {
             errors.add("missing required option --tokenizer (only --format pretokenized can do without)");
         }
         ColumnMap map = ColumnMap.identity();
         try {
-            if (o.has("column-map")) map = ColumnMap.parse(o.getList("column-map"));
+            if (columnMap != null) map = ColumnMap.parse(columnMap);
         } catch (IllegalArgumentException e) {
             errors.add("--column-map: " + e.getMessage());
         }
-        String template = unescape(o.getString("prompt-template"));
+        String template = unescape(promptTemplate);
         try {
             PromptTemplate.of(template);
         } catch (IllegalArgumentException e) {
             errors.add("--prompt-template: " + e.getMessage());
         }
-        int maxLength = o.getInt("max-length");
-        int maxPrompt = o.has("max-prompt-length") ? o.getInt("max-prompt-length") : 0;
+        int maxPrompt = maxPromptLength != null ? maxPromptLength : 0;
         if (maxLength > 0 && maxPrompt >= maxLength) {
             errors.add("--max-prompt-length (" + maxPrompt + ") must be below --max-length (" + maxLength + ")");
         }
-        if (!errors.isEmpty()) throw new OptionsException(errors);
-        return new PrepareSettings(o.getList("input"), o.has("tokenizer") ? o.getPath("tokenizer") : null, o.getPath("out"),
-                format.equals("auto") ? null : InputFormat.of(format), maxLength, maxPrompt,
-                TruncationMode.of(o.getEnum("truncation-mode")), o.has("shards") ? o.getInt("shards") : 0,
-                o.has("target-shard-rows") ? o.getInt("target-shard-rows") : TARGET_SHARD_ROWS, template, map,
-                unescape(o.getString("implicit-prompt-marker")), o.getBool("overwrite"));
+        if (!errors.isEmpty()) throw new UsageException(errors);
+        return new PrepareSettings(input, tokenizer, out, format.equals("auto") ? null : InputFormat.of(format), maxLength,
+                maxPrompt, TruncationMode.of(truncationMode), shards != null ? shards : 0,
+                targetShardRows != null ? targetShardRows : TARGET_SHARD_ROWS, template, map,
+                unescape(implicitPromptMarker), overwrite);
     }
 
     /** "\n", "\t" and "\\" escapes as typed on a command line. */

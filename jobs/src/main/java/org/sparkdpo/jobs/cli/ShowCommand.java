@@ -14,46 +14,39 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code show PATH}: prints rows of any Parquet output as JSON lines, one row per line, on stdout (and nothing
  * else there), so every intermediate dataset can be inspected or piped into {@code jq} without writing code.
  */
+@CommandLine.Command(name = "show", description = "Print rows of a Parquet file or folder as JSON lines on stdout.")
 public final class ShowCommand implements Command {
-    private final PrintStream out;
+    private final PrintStream stdout;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
+            description = "Parquet file, folder or glob: local, file://, hdfs://, s3a://.")
+    @Check.Required String pathArgument;
+
+    @Option(names = "--path", paramLabel = "PATH", hidden = true, description = "The PATH argument, as an option or config key.")
+    String pathOption;
+
+    @Option(names = "--limit", defaultValue = "20", description = "Rows to print; 0 prints every row.")
+    @Check.Min(0) int limit;
+
+    @Option(names = "--columns", split = ",", description = "Columns to print, in this order; all when not given.")
+    List<String> columns;
 
     public ShowCommand() {
         this(System.out);
     }
 
-    /** Writes rows to {@code out} instead of stdout (tests). */
-    public ShowCommand(PrintStream out) {
-        this.out = out;
-    }
-
-    @Override
-    public String name() {
-        return "show";
-    }
-
-    @Override
-    public String summary() {
-        return "Print rows of a Parquet file or folder as JSON lines on stdout.";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-        return List.of(
-                OptionSpec.ofPath("path", "Parquet file, folder or glob: local, file://, hdfs://, s3a://.")
-                        .asPositional().asRequired(),
-                OptionSpec.ofInt("limit", "Rows to print; 0 prints every row.")
-                        .withDefault(20).withValidator(Validator.nonNegative()),
-                OptionSpec.ofList("columns", "Columns to print, in this order; all when not given."));
+    /** Writes rows to {@code stdout} instead of the process's stdout (tests). */
+    public ShowCommand(PrintStream stdout) {
+        this.stdout = stdout;
     }
 
     @Override
@@ -62,10 +55,9 @@ public final class ShowCommand implements Command {
     }
 
     @Override
-    public int run(ParsedOptions opts) throws IOException {
+    public Integer call() throws IOException {
         SparkSession spark = SparkSessions.getOrCreate("spark-dpo show");
-        List<String> columns = opts.has("columns") ? opts.getList("columns") : List.of();
-        show(spark, opts.getPath("path"), opts.getInt("limit"), columns, out);
+        show(spark, pathArgument != null ? pathArgument : pathOption, limit, columns != null ? columns : List.of(), stdout);
         return ExitCodes.OK;
     }
 
@@ -86,7 +78,7 @@ public final class ShowCommand implements Command {
             List<String> known = Arrays.asList(df.columns());
             List<String> missing = columns.stream().filter(c -> !known.contains(c)).toList();
             if (!missing.isEmpty()) {
-                throw new OptionsException("--columns: no column " + String.join(", ", missing) + " in " + path
+                throw new UsageException("--columns: no column " + String.join(", ", missing) + " in " + path
                         + " (columns: " + String.join(", ", known) + ")");
             }
             df = df.select(columns.stream().map(c -> functions.col("`" + c.replace("`", "``") + "`")).toArray(Column[]::new));

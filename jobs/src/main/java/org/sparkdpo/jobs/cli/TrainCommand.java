@@ -2,10 +2,6 @@ package org.sparkdpo.jobs.cli;
 
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.train.DpoTrainer;
 import org.sparkdpo.jobs.train.OptimizerSettings;
@@ -14,74 +10,139 @@ import org.sparkdpo.jobs.train.WarmupDecaySchedule;
 import org.sparkdpo.model.lora.LoraConfig;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code train}: fine-tune a LoRA adapter with DPO on prepared, reference-scored data. */
+@CommandLine.Command(name = "train",
+        description = "Train a LoRA adapter with DPO (DL4J parameter averaging on Spark) on precompute-ref output.")
 public final class TrainCommand implements Command {
-    @Override
-    public String name() {
-        return "train";
-    }
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "precompute-ref output (Parquet with ref_chosen_logps/ref_rejected_logps).")
+    @Check.Required String data;
 
-    @Override
-    public String summary() {
-        return "Train a LoRA adapter with DPO (DL4J parameter averaging on Spark) on precompute-ref output.";
-    }
+    @Option(names = "--model", paramLabel = "PATH", description = "Base model folder (config.json, model.safetensors, tokenizer.json).")
+    @Check.Required String model;
 
-    @Override
-    public List<OptionSpec> options() {
-        List<OptionSpec> o = new ArrayList<>(List.of(
-                OptionSpec.ofPath("data", "precompute-ref output (Parquet with ref_chosen_logps/ref_rejected_logps).").asRequired(),
-                OptionSpec.ofPath("model", "Base model folder (config.json, model.safetensors, tokenizer.json).").asRequired(),
-                OptionSpec.ofPath("out", "Run folder: adapter/, metrics.jsonl, summary.json, training_curves.html, checkpoints/.").asRequired(),
-                OptionSpec.ofPath("adapter-init", "Start from this PEFT adapter (its r, alpha and targets are used)."),
-                OptionSpec.ofPath("eval-data", "Held-out precompute-ref output, evaluated every --eval-every steps and at the end."),
-                OptionSpec.ofDouble("eval-fraction", "Hold out this fraction of --data by id hash when --eval-data is not given.")
-                        .withDefault(0.0).withValidator(Validator.range(0, 0.9)),
-                OptionSpec.ofInt("batch-size", "Pairs per worker step.").withDefault(8).withValidator(Validator.positive()),
-                OptionSpec.ofInt("gradient-accumulation", "Run each worker batch as this many micro-batches (same result, less memory).")
-                        .withDefault(1).withValidator(Validator.positive()),
-                OptionSpec.ofInt("eval-batch-size", "Pairs per evaluation batch.").withDefault(16).withValidator(Validator.positive()),
-                OptionSpec.ofInt("workers", "Data-parallel workers (Spark tasks per round); 0 = Spark's default parallelism.")
-                        .withDefault(0).withValidator(Validator.nonNegative()),
-                OptionSpec.ofInt("averaging-frequency", "Worker steps between parameter averagings (1 = synchronous data parallel).")
-                        .withDefault(1).withValidator(Validator.positive()),
-                OptionSpec.ofEnum("optimizer", "adamw (decoupled weight decay) or sgd.", "adamw", "sgd").withDefault("adamw"),
-                OptionSpec.ofDouble("lr", "Peak learning rate.").withDefault(5e-5).withValidator(Validator.positive()),
-                OptionSpec.ofInt("warmup-steps", "Linear warm-up steps from 0.").withDefault(0).withValidator(Validator.nonNegative()),
-                OptionSpec.ofEnum("lr-scheduler", "Decay after warm-up (HF's lr_scheduler_type).", "linear", "cosine", "constant")
-                        .withDefault("linear"),
-                OptionSpec.ofDouble("max-grad-norm", "Clip the global gradient norm to this (0 = off).").withDefault(1.0)
-                        .withValidator(Validator.nonNegative()),
-                OptionSpec.ofDouble("weight-decay", "Decoupled weight decay (AdamW) / L2 step (SGD).").withDefault(0.0)
-                        .withValidator(Validator.nonNegative()),
-                OptionSpec.ofDouble("adam-beta1", "AdamW beta1.").withDefault(0.9).withValidator(Validator.range(0, 0.9999)),
-                OptionSpec.ofDouble("adam-beta2", "AdamW beta2.").withDefault(0.999).withValidator(Validator.range(0, 0.99999)),
-                OptionSpec.ofDouble("adam-epsilon", "AdamW epsilon.").withDefault(1e-8).withValidator(Validator.positive()),
-                OptionSpec.ofInt("epochs", "Passes over the data (ignored when --max-steps > 0).").withDefault(1).withValidator(Validator.positive()),
-                OptionSpec.ofInt("max-steps", "Stop after this many steps (0 = use --epochs).").withDefault(0).withValidator(Validator.nonNegative()),
-                OptionSpec.ofLong("seed", "Seed of the data order (and of the eval split).").withDefault(42),
-                OptionSpec.ofLong("lora-seed", "Seed of the LoRA initialisation.").withDefault(42),
-                OptionSpec.ofLong("dropout-seed", "Seed of LoRA dropout masks.").withDefault(42),
-                OptionSpec.ofInt("lora-r", "LoRA rank.").withDefault(8).withValidator(Validator.positive()),
-                OptionSpec.ofDouble("lora-alpha", "LoRA alpha (scaling alpha/r).").withDefault(16.0).withValidator(Validator.positive()),
-                OptionSpec.ofDouble("lora-dropout", "Dropout on LoRA inputs during training.").withDefault(0.0)
-                        .withValidator(Validator.range(0, 0.9)),
-                OptionSpec.ofList("lora-targets", "PEFT target_modules (name suffixes, or all-linear).").withDefault("all-linear"),
-                OptionSpec.ofBool("use-rslora", "Rank-stabilised LoRA scaling alpha/sqrt(r)."),
-                OptionSpec.ofInt("log-every", "Write a metrics line every this many steps.").withDefault(10).withValidator(Validator.positive()),
-                OptionSpec.ofInt("eval-every", "Evaluate every this many steps (0 = only at the end).").withDefault(0)
-                        .withValidator(Validator.nonNegative()),
-                OptionSpec.ofInt("checkpoint-every", "Checkpoint every this many steps (0 = never).").withDefault(0)
-                        .withValidator(Validator.nonNegative()),
-                OptionSpec.ofInt("keep-checkpoints", "Newest checkpoints kept (0 = all).").withDefault(3).withValidator(Validator.nonNegative()),
-                OptionSpec.ofBool("resume", "Continue from the newest complete checkpoint in --out."),
-                OptionSpec.ofEnum("dtype", "Compute dtype.", "float32", "float64").withDefault("float32"),
-                OptionSpec.ofBool("group-by-length", "Batch pairs of similar length (less padding).").withDefault(true)));
-        o.addAll(DpoOptions.specs());
-        return o;
-    }
+    @Option(names = "--out", paramLabel = "PATH",
+            description = "Run folder: adapter/, metrics.jsonl, summary.json, training_curves.html, checkpoints/.")
+    @Check.Required String out;
+
+    @Option(names = "--adapter-init", paramLabel = "PATH", description = "Start from this PEFT adapter (its r, alpha and targets are used).")
+    String adapterInit;
+
+    @Option(names = "--eval-data", paramLabel = "PATH",
+            description = "Held-out precompute-ref output, evaluated every --eval-every steps and at the end.")
+    String evalData;
+
+    @Option(names = "--eval-fraction", defaultValue = "0.0",
+            description = "Hold out this fraction of --data by id hash when --eval-data is not given.")
+    @Check.Range(min = 0, max = 0.9) double evalFraction;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per worker step.")
+    @Check.Positive int batchSize;
+
+    @Option(names = "--gradient-accumulation", defaultValue = "1",
+            description = "Run each worker batch as this many micro-batches (same result, less memory).")
+    @Check.Positive int gradientAccumulation;
+
+    @Option(names = "--eval-batch-size", defaultValue = "16", description = "Pairs per evaluation batch.")
+    @Check.Positive int evalBatchSize;
+
+    @Option(names = "--workers", defaultValue = "0",
+            description = "Data-parallel workers (Spark tasks per round); 0 = Spark's default parallelism.")
+    @Check.Min(0) int workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "1",
+            description = "Worker steps between parameter averagings (1 = synchronous data parallel).")
+    @Check.Positive int averagingFrequency;
+
+    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw (decoupled weight decay) or sgd.")
+    @Check.OneOf({"adamw", "sgd"}) String optimizer;
+
+    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate.")
+    @Check.Positive double lr;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up steps from 0.")
+    @Check.Min(0) int warmupSteps;
+
+    @Option(names = "--lr-scheduler", defaultValue = "linear", description = "Decay after warm-up (HF's lr_scheduler_type).")
+    @Check.OneOf({"linear", "cosine", "constant"}) String lrScheduler;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Clip the global gradient norm to this (0 = off).")
+    @Check.Min(0) double maxGradNorm;
+
+    @Option(names = "--weight-decay", defaultValue = "0.0", description = "Decoupled weight decay (AdamW) / L2 step (SGD).")
+    @Check.Min(0) double weightDecay;
+
+    @Option(names = "--adam-beta1", defaultValue = "0.9", description = "AdamW beta1.")
+    @Check.Range(min = 0, max = 0.9999) double adamBeta1;
+
+    @Option(names = "--adam-beta2", defaultValue = "0.999", description = "AdamW beta2.")
+    @Check.Range(min = 0, max = 0.99999) double adamBeta2;
+
+    @Option(names = "--adam-epsilon", defaultValue = "1e-8", description = "AdamW epsilon.")
+    @Check.Positive double adamEpsilon;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the data (ignored when --max-steps > 0).")
+    @Check.Positive int epochs;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0 = use --epochs).")
+    @Check.Min(0) int maxSteps;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the data order (and of the eval split).")
+    long seed;
+
+    @Option(names = "--lora-seed", defaultValue = "42", description = "Seed of the LoRA initialisation.")
+    long loraSeed;
+
+    @Option(names = "--dropout-seed", defaultValue = "42", description = "Seed of LoRA dropout masks.")
+    long dropoutSeed;
+
+    @Option(names = "--lora-r", defaultValue = "8", description = "LoRA rank.")
+    @Check.Positive int loraR;
+
+    @Option(names = "--lora-alpha", defaultValue = "16.0", description = "LoRA alpha (scaling alpha/r).")
+    @Check.Positive double loraAlpha;
+
+    @Option(names = "--lora-dropout", defaultValue = "0.0", description = "Dropout on LoRA inputs during training.")
+    @Check.Range(min = 0, max = 0.9) double loraDropout;
+
+    @Option(names = "--lora-targets", split = ",", defaultValue = "all-linear",
+            description = "PEFT target_modules (name suffixes, or all-linear).")
+    List<String> loraTargets;
+
+    @Option(names = "--use-rslora", negatable = true, arity = "0..1", fallbackValue = "true",
+            description = "Rank-stabilised LoRA scaling alpha/sqrt(r).")
+    boolean useRslora;
+
+    @Option(names = "--log-every", defaultValue = "10", description = "Write a metrics line every this many steps.")
+    @Check.Positive int logEvery;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every this many steps (0 = only at the end).")
+    @Check.Min(0) int evalEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every this many steps (0 = never).")
+    @Check.Min(0) int checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Newest checkpoints kept (0 = all).")
+    @Check.Min(0) int keepCheckpoints;
+
+    @Option(names = "--resume", negatable = true, arity = "0..1", fallbackValue = "true",
+            description = "Continue from the newest complete checkpoint in --out.")
+    boolean resume;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "Compute dtype.")
+    @Check.OneOf({"float32", "float64"}) String dtype;
+
+    @Option(names = "--group-by-length", negatable = true, arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            description = "Batch pairs of similar length (less padding).")
+    boolean groupByLength;
+
+    @Mixin DpoOptions dpo;
 
     @Override
     public String example() {
@@ -89,45 +150,37 @@ public final class TrainCommand implements Command {
     }
 
     @Override
-    public int run(ParsedOptions o) throws Exception {
+    public Integer call() throws Exception {
         SparkSession spark = SparkSessions.getOrCreate("spark-dpo train");
-        DpoTrainer.Result r = DpoTrainer.train(spark, settings(o, spark.sparkContext().defaultParallelism()));
+        DpoTrainer.Result r = DpoTrainer.train(spark, settings(spark.sparkContext().defaultParallelism()));
         System.err.printf("trained %d steps; adapter in %s, metrics in %s, curves in %s%n", r.steps(), r.adapterDir(),
                 r.metricsFile(), r.curvesFile());
         return ExitCodes.OK;
     }
 
-    static String optional(ParsedOptions o, String name) {
-        return o.has(name) ? o.getPath(name) : null;
-    }
-
-    static DataType dtype(ParsedOptions o) {
-        return o.getEnum("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+    static DataType dtype(String dtype) {
+        return dtype.equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
     }
 
     /** The run's settings; {@code defaultWorkers} stands in for {@code --workers 0}. */
-    static TrainSettings settings(ParsedOptions o, int defaultWorkers) {
+    TrainSettings settings(int defaultWorkers) {
         LoraConfig lora;
         try {
-            lora = new LoraConfig(o.getInt("lora-r"), o.getDouble("lora-alpha"), o.getDouble("lora-dropout"),
-                    o.getList("lora-targets"), o.getBool("use-rslora"), false, o.getPath("model"));
+            lora = new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets, useRslora, false, model);
         } catch (IllegalArgumentException e) {
-            throw new OptionsException("--lora-*: " + e.getMessage());
+            throw new UsageException("--lora-*: " + e.getMessage());
         }
-        OptimizerSettings opt = new OptimizerSettings(o.getEnum("optimizer"), o.getDouble("lr"), o.getInt("warmup-steps"),
-                WarmupDecaySchedule.Decay.valueOf(o.getEnum("lr-scheduler").toUpperCase(java.util.Locale.ROOT)),
-                o.getDouble("weight-decay"), o.getDouble("max-grad-norm"), o.getDouble("adam-beta1"), o.getDouble("adam-beta2"),
-                o.getDouble("adam-epsilon"));
-        int workers = o.getInt("workers") > 0 ? o.getInt("workers") : Math.max(1, defaultWorkers);
+        OptimizerSettings opt = new OptimizerSettings(optimizer, lr, warmupSteps,
+                WarmupDecaySchedule.Decay.valueOf(lrScheduler.toUpperCase(Locale.ROOT)), weightDecay, maxGradNorm, adamBeta1,
+                adamBeta2, adamEpsilon);
+        int w = workers > 0 ? workers : Math.max(1, defaultWorkers);
         return new TrainSettings(
-                new TrainSettings.Paths(o.getPath("data"), o.getPath("model"), Path.of(o.getPath("out")), optional(o, "adapter-init")),
-                new TrainSettings.Batching(o.getInt("batch-size"), o.getInt("gradient-accumulation"), workers,
-                        o.getInt("averaging-frequency"), o.getBool("group-by-length")),
-                DpoOptions.parse(o), lora, opt,
-                new TrainSettings.Schedule(o.getInt("epochs"), o.getInt("max-steps"), o.getInt("log-every")),
-                new TrainSettings.Evaluation(optional(o, "eval-data"), o.getDouble("eval-fraction"), o.getInt("eval-batch-size"),
-                        o.getInt("eval-every")),
-                new TrainSettings.Checkpoints(o.getInt("checkpoint-every"), o.getInt("keep-checkpoints"), o.getBool("resume")),
-                new TrainSettings.Seeds(o.getLong("seed"), o.getLong("lora-seed"), o.getLong("dropout-seed")), dtype(o));
+                new TrainSettings.Paths(data, model, Path.of(out), adapterInit),
+                new TrainSettings.Batching(batchSize, gradientAccumulation, w, averagingFrequency, groupByLength),
+                dpo.config(), lora, opt,
+                new TrainSettings.Schedule(epochs, maxSteps, logEvery),
+                new TrainSettings.Evaluation(evalData, evalFraction, evalBatchSize, evalEvery),
+                new TrainSettings.Checkpoints(checkpointEvery, keepCheckpoints, resume),
+                new TrainSettings.Seeds(seed, loraSeed, dropoutSeed), dtype(dtype));
     }
 }

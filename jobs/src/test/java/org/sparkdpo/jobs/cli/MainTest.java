@@ -10,39 +10,31 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparkdpo.jobs.cli.options.OptionSpec;
-import org.sparkdpo.jobs.cli.options.OptionsException;
-import org.sparkdpo.jobs.cli.options.ParsedOptions;
-import org.sparkdpo.jobs.cli.options.Validator;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 class MainTest {
     /** A command whose behaviour is chosen by its --outcome option. */
+    @CommandLine.Command(name = "probe", description = "Test command.")
     static final class Probe implements Command {
-        ParsedOptions seen;
+        @Option(names = "--outcome", defaultValue = "ok", description = "What to do.")
+        @Check.OneOf({"ok", "fail", "refuse", "late-usage"}) String outcome;
 
-        public String name() {
-            return "probe";
-        }
+        @Option(names = "--count", defaultValue = "3", description = "How many.")
+        @Check.Positive int count;
 
-        public String summary() {
-            return "Test command.";
-        }
+        int seenCount;
 
-        public List<OptionSpec> options() {
-            return List.of(OptionSpec.ofEnum("outcome", "What to do.", "ok", "fail", "refuse", "late-usage").withDefault("ok"),
-                    OptionSpec.ofInt("count", "How many.").withDefault(3).withValidator(Validator.positive()));
-        }
-
-        public int run(ParsedOptions opts) throws Exception {
-            seen = opts;
-            switch (opts.getEnum("outcome")) {
+        public Integer call() throws Exception {
+            seenCount = count;
+            switch (outcome) {
                 case "fail":
                     throw new IllegalStateException("cannot write output",
                             new RuntimeException(new FileNotFoundException("/out/x (Permission denied)")));
                 case "refuse":
                     throw new CommandException(ExitCodes.REFUSED, "fingerprint mismatch");
                 case "late-usage":
-                    throw new OptionsException("--count: too many for this input");
+                    throw new UsageException("--count: too many for this input");
                 default:
                     return ExitCodes.OK;
             }
@@ -113,8 +105,7 @@ class MainTest {
     @Test
     void successRunsTheCommandWithParsedOptions() {
         assertEquals(ExitCodes.OK, run("probe", "--count=5"));
-        assertEquals(5, probe.seen.getInt("count"));
-        assertFalse(probe.seen.getBool("verbose"));
+        assertEquals(5, probe.seenCount);
         assertEquals("", err());
     }
 
@@ -128,7 +119,7 @@ class MainTest {
     void verboseFailurePrintsTheStackTrace() {
         assertEquals(ExitCodes.FAILURE, run("probe", "--outcome", "fail", "--verbose"));
         assertTrue(err().contains("error: cannot write output: /out/x (Permission denied)\n"), err());
-        assertTrue(err().contains("\tat org.sparkdpo.jobs.cli.MainTest$Probe.run"), err());
+        assertTrue(err().contains("\tat org.sparkdpo.jobs.cli.MainTest$Probe.call"), err());
         assertTrue(err().contains("Caused by: java.io.FileNotFoundException"), err());
     }
 

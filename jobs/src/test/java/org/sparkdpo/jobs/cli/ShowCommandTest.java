@@ -19,7 +19,6 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdpo.jobs.cli.options.OptionsException;
 import org.sparkdpo.common.spark.SparkSessions;
 
 class ShowCommandTest {
@@ -90,7 +89,7 @@ class ShowCommandTest {
 
     @Test
     void unknownColumnListsTheKnownOnes() {
-        OptionsException e = assertThrows(OptionsException.class, () -> show(data, 0, List.of("id", "nme")));
+        UsageException e = assertThrows(UsageException.class, () -> show(data, 0, List.of("id", "nme")));
         assertEquals("--columns: no column nme in " + data + " (columns: id, name, tokens, score, blob)", e.getMessage());
     }
 
@@ -100,17 +99,16 @@ class ShowCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        List<Command> commands = List.of(new ShowCommand(o));
-        assertEquals(ExitCodes.OK, Main.run(commands, new String[] {"show", data, "--limit", "1"}, o, e));
+        assertEquals(ExitCodes.OK, Main.run(List.of(new ShowCommand(o)), new String[] {"show", data, "--limit", "1"}, o, e));
         assertEquals(ROW1 + "\n", out.toString(StandardCharsets.UTF_8));
 
         String missing = tmp.resolve("gone").toString();
         err.reset();
-        assertEquals(ExitCodes.FAILURE, Main.run(commands, new String[] {"show", missing}, o, e));
+        assertEquals(ExitCodes.FAILURE, Main.run(List.of(new ShowCommand(o)), new String[] {"show", missing}, o, e));
         assertEquals("error: no such file or folder: " + missing + "\n", err.toString(StandardCharsets.UTF_8));
 
         err.reset();
-        assertEquals(ExitCodes.USAGE, Main.run(commands, new String[] {"show", data, "--limit", "-1"}, o, e));
+        assertEquals(ExitCodes.USAGE, Main.run(List.of(new ShowCommand(o)), new String[] {"show", data, "--limit", "-1"}, o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: --limit: must be >= 0, got -1\n"));
     }
 }

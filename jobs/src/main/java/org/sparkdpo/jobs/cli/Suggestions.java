@@ -1,18 +1,23 @@
-package org.sparkdpo.jobs.cli.options;
+package org.sparkdpo.jobs.cli;
 
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Optional;
 
-/** "Did you mean" support: the closest known name by edit distance, when it is close enough to be a typo. */
-public final class Suggestions {
+/**
+ * "Did you mean" for unknown commands, options, config keys and choices: the closest known name by edit distance.
+ * (picocli's own suggestions for options are the names sharing the first two letters, which misses
+ * {@code --lr}/{@code --rl} and offers several; one nearest name reads better.)
+ */
+final class Suggestions {
     private Suggestions() {}
 
     /** The candidate nearest to {@code input}, if within max(2, length/3) edits (ties: first in iteration order). */
-    public static Optional<String> closest(String input, Collection<String> candidates) {
+    static Optional<String> closest(String input, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
-            int d = distance(input.toLowerCase(), c.toLowerCase());
+            int d = distance(input.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = c;
                 bestDistance = d;
