@@ -90,8 +90,7 @@ public final class FullForwardDecoder implements Decoder {
         ph.put(IDS, Nd4j.createFromArray(ids.clone()));
         ph.put(POSITIONS, Nd4j.createFromArray(positions));
         ph.put(ROWS, Nd4j.createFromArray(rows));
-        INDArray logits = WorkspaceSessions.run(sd, () -> sd.output(ph, LOGITS).get(LOGITS));
-        return KvCacheDecoder.rows(logits);
+        return WorkspaceSessions.run(sd, () -> KvCacheDecoder.rows(sd.output(ph, LOGITS).get(LOGITS)));
     }
 
     private SameDiff build(int s, int t) {

@@ -102,16 +102,15 @@ public final class KvCacheDecoder implements Decoder {
         }
         Map<String, INDArray> ph = inputs(ids, positions);
         for (int w : windows) ph.put(StepGraph.mask(w), prefillMask(p, w));
-        Map<String, INDArray> out = run(s, p, 0, ph);
         cacheK = new INDArray[layers];
         cacheV = new INDArray[layers];
         for (int l = 0; l < layers; l++) {
             cacheK[l] = Nd4j.zeros(base.dtype(), s, kvHeads, capacity, headDim);
             cacheV[l] = Nd4j.zeros(base.dtype(), s, kvHeads, capacity, headDim);
-            store(l, out, 0, p);
         }
+        double[][] logits = run(s, p, 0, ph, 0, p);
         filled = p;
-        return rows(out.get(StepGraph.LOGITS));
+        return logits;
     }
 
     @Override
@@ -135,10 +134,9 @@ public final class KvCacheDecoder implements Decoder {
             ph.put(StepGraph.pastK(l), cacheK[l]);
             ph.put(StepGraph.pastV(l), cacheV[l]);
         }
-        Map<String, INDArray> out = run(s, 1, capacity, ph);
-        for (int l = 0; l < layers; l++) store(l, out, filled, filled + 1);
+        double[][] logits = run(s, 1, capacity, ph, filled, filled + 1);
         filled++;
-        return rows(out.get(StepGraph.LOGITS));
+        return logits;
     }
 
     /** Positions written so far in the cache (the longest prompt, then one per step). */
@@ -219,7 +217,12 @@ public final class KvCacheDecoder implements Decoder {
         return Nd4j.create(m, new long[]{s, 1, keys}, DataType.DOUBLE).castTo(base.dtype());
     }
 
-    private Map<String, INDArray> run(int s, int tq, int past, Map<String, INDArray> ph) {
+    /**
+     * Runs a graph, writes its new keys and values into cache slots [from, to) and returns its logits. Both happen
+     * inside the workspace session: outputs of views (the new keys are permuted projections) may live in the
+     * workspace, so they are copied out before it closes.
+     */
+    private double[][] run(int s, int tq, int past, Map<String, INDArray> ph, int from, int to) {
         SameDiff sd = graphs.computeIfAbsent(List.of(s, tq, past), k -> StepGraph.build(base, adapter, s, tq, past));
         String[] names = new String[1 + 2 * layers];
         names[0] = StepGraph.LOGITS;
@@ -227,7 +230,11 @@ public final class KvCacheDecoder implements Decoder {
             names[1 + 2 * l] = StepGraph.newK(l);
             names[2 + 2 * l] = StepGraph.newV(l);
         }
-        return WorkspaceSessions.run(sd, () -> sd.output(ph, names));
+        return WorkspaceSessions.run(sd, () -> {
+            Map<String, INDArray> out = sd.output(ph, names);
+            for (int l = 0; l < layers; l++) store(l, out, from, to);
+            return rows(out.get(StepGraph.LOGITS));
+        });
     }
 
     static double[][] rows(INDArray logits) {
