@@ -7,6 +7,8 @@
 #       DPO step and averaging-round throughput, peak memory, bytes per round (PyTorch baseline command printed)
 #   submit/bench.sh prepare [--rows 100000] [--cores N]   data-prep rows/s and tokens/s on the shared dataset x ~91
 #   SPARK_DPO_HEAP=256m submit/bench.sh load-memory BF16 FLOAT   peak heap/off-heap loading a ~100M-parameter Llama
+#   submit/bench.sh generate [--layers 4] [--width 256] [--heads 4] [--vocab 50257] [--batch 4] [--prompt 32] [--new 64]
+#       generation tokens/s with and without the KV cache (PyTorch: dev-tools/bench/torch_generate.py, same options)
 # Builds the test classes (Maven, output on stderr), then runs the benchmark's main class.
 # SPARK_DPO_MVN_ARGS passes extra Maven arguments (e.g. -o); SPARK_DPO_HEAP sets the heap (default 6g).
 set -euo pipefail
@@ -15,7 +17,8 @@ case "${1:-}" in
   train) MAIN=org.sparkdpo.jobs.train.TrainBenchmark ;;
   prepare) MAIN=org.sparkdpo.prep.bench.PrepareBenchmark ;;
   load-memory) MAIN=org.sparkdpo.model.bench.LoadMemoryBenchmark ;;
-  *) echo "usage: submit/bench.sh precompute|train|prepare|load-memory [options]" >&2; exit 2 ;;
+  generate) MAIN=org.sparkdpo.model.bench.GenerateBenchmark ;;
+  *) echo "usage: submit/bench.sh precompute|train|prepare|load-memory|generate [options]" >&2; exit 2 ;;
 esac
 shift
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
