@@ -1,5 +1,6 @@
 package org.sparkdpo.model.generate;
 
+import org.sparkdpo.model.TestWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class GenerationTest {
     }
 
     static BaseWeights base(String model) {
-        return ModelStore.get(dir(model), DataType.FLOAT);
+        return TestWeights.get(dir(model), DataType.FLOAT);
     }
 
     static LoraAdapter adapter(String model, BaseWeights base) throws Exception {
