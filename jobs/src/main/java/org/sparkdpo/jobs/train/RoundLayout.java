@@ -22,9 +22,6 @@ public record RoundLayout(int workers, int averagingFrequency, int numBatches) i
         return (batch % batchesPerRound()) % workers;
     }
 
-    public int localStepOf(int batch) {
-        return (batch % batchesPerRound()) / workers;
-    }
 
     /** Steps (local steps of the busiest worker) in round r. */
     public int stepsIn(int round) {

@@ -123,28 +123,8 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         int inter = json.requiredPositiveInt("intermediate_size");
         int layers = json.requiredPositiveInt("num_hidden_layers");
         int heads = json.requiredPositiveInt("num_attention_heads");
-        int kv;
-        if (json.has("num_key_value_heads")) {
-            kv = json.requiredPositiveInt("num_key_value_heads");
-        } else if (json.root().has("num_key_value_heads") || type.equals(LLAMA)) {
-            kv = heads;                                   // explicit null, or LlamaConfig's default (None -> heads)
-        } else {
-            kv = type.equals(MISTRAL) ? 8 : 32;           // MistralConfig / Qwen2Config class defaults
-        }
-        if (heads % kv != 0) {
-            throw json.error("num_key_value_heads", "must divide num_attention_heads, got " + kv + " and " + heads
-                    + (json.has("num_key_value_heads") ? "" : " (absent: transformers' default for " + type + ")"));
-        }
-        int headDim;
-        if (json.has("head_dim")) {
-            headDim = json.requiredPositiveInt("head_dim");
-        } else {
-            if (hidden % heads != 0) {
-                throw json.error("head_dim", "is absent and hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
-            }
-            headDim = hidden / heads;
-        }
-        if (headDim % 2 != 0) throw json.error("head_dim", "must be even for rotary embeddings, got " + headDim);
+        int kv = keyValueHeads(json, type, heads);
+        int headDim = headDim(json, hidden, heads);
         String act = json.stringOr("hidden_act", "silu");
         if (!SUPPORTED_ACTIVATIONS.contains(act)) {
             throw json.error("hidden_act", "'" + act + "' is not supported; the " + type + " forward implements silu");
@@ -157,7 +137,60 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         int maxPos = json.has("max_position_embeddings") ? json.requiredPositiveInt("max_position_embeddings")
                 : switch (type) { case MISTRAL -> 4096 * 32; case QWEN2 -> 32768; default -> 2048; };
 
-        // rotary settings: transformers v5 writes them as rope_parameters {rope_type, rope_theta, ...}
+        Rotary rotary = rotary(json, maxPos);
+
+        boolean qkvBias, oBias, mlpBias;
+        switch (type) {
+            case QWEN2 -> { qkvBias = true; oBias = false; mlpBias = false; }       // Qwen2Attention: bias=True on q/k/v
+            case MISTRAL -> { qkvBias = false; oBias = false; mlpBias = false; }
+            default -> {
+                qkvBias = json.booleanOr("attention_bias", false);
+                oBias = qkvBias;
+                mlpBias = json.booleanOr("mlp_bias", false);
+            }
+        }
+        List<Integer> windows = windows(json, type, layers);
+        return new LlamaConfig(type, vocab, hidden, inter, layers, heads, kv, headDim, eps, rotary.theta(), rotary.scaling(), maxPos,
+                json.booleanOr("tie_word_embeddings", false), qkvBias, oBias, mlpBias, windows,
+                json.intOrFirstOfList("bos_token_id"), json.intOrFirstOfList("eos_token_id"));
+    }
+
+    /** num_key_value_heads, or transformers' class default when absent; must divide the attention heads. */
+    private static int keyValueHeads(JsonFields json, String type, int heads) throws InvalidConfigException {
+        int kv;
+        if (json.has("num_key_value_heads")) {
+            kv = json.requiredPositiveInt("num_key_value_heads");
+        } else if (json.root().has("num_key_value_heads") || type.equals(LLAMA)) {
+            kv = heads;                                   // explicit null, or LlamaConfig's default (None -> heads)
+        } else {
+            kv = type.equals(MISTRAL) ? 8 : 32;           // MistralConfig / Qwen2Config class defaults
+        }
+        if (heads % kv != 0) {
+            throw json.error("num_key_value_heads", "must divide num_attention_heads, got " + kv + " and " + heads
+                    + (json.has("num_key_value_heads") ? "" : " (absent: transformers' default for " + type + ")"));
+        }
+        return kv;
+    }
+
+    /** head_dim, or hidden_size / num_attention_heads when absent; even, for rotary embeddings. */
+    private static int headDim(JsonFields json, int hidden, int heads) throws InvalidConfigException {
+        int headDim;
+        if (json.has("head_dim")) {
+            headDim = json.requiredPositiveInt("head_dim");
+        } else {
+            if (hidden % heads != 0) {
+                throw json.error("head_dim", "is absent and hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
+            }
+            headDim = hidden / heads;
+        }
+        if (headDim % 2 != 0) throw json.error("head_dim", "must be even for rotary embeddings, got " + headDim);
+        return headDim;
+    }
+
+    private record Rotary(double theta, RopeScaling scaling) {}
+
+    /** Rotary settings: transformers v5 writes them as rope_parameters {rope_type, rope_theta, ...}, v4 as rope_theta + rope_scaling. */
+    private static Rotary rotary(JsonFields json, int maxPos) throws InvalidConfigException {
         JsonNode ropeNode;
         String ropeField;
         double theta;
@@ -175,22 +208,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             theta = json.doubleOr("rope_theta", 10000.0);
         }
         if (!(theta > 0) || Double.isInfinite(theta)) throw json.error("rope_theta", "must be a positive number, got " + theta);
-        RopeScaling scaling = ropeNode == null ? null : ropeScaling(json, ropeField, ropeNode, maxPos);
-
-        boolean qkvBias, oBias, mlpBias;
-        switch (type) {
-            case QWEN2 -> { qkvBias = true; oBias = false; mlpBias = false; }       // Qwen2Attention: bias=True on q/k/v
-            case MISTRAL -> { qkvBias = false; oBias = false; mlpBias = false; }
-            default -> {
-                qkvBias = json.booleanOr("attention_bias", false);
-                oBias = qkvBias;
-                mlpBias = json.booleanOr("mlp_bias", false);
-            }
-        }
-        List<Integer> windows = windows(json, type, layers);
-        return new LlamaConfig(type, vocab, hidden, inter, layers, heads, kv, headDim, eps, theta, scaling, maxPos,
-                json.booleanOr("tie_word_embeddings", false), qkvBias, oBias, mlpBias, windows,
-                json.intOrFirstOfList("bos_token_id"), json.intOrFirstOfList("eos_token_id"));
+        return new Rotary(theta, ropeNode == null ? null : ropeScaling(json, ropeField, ropeNode, maxPos));
     }
 
     private static RopeScaling ropeScaling(JsonFields json, String field, JsonNode n, int maxPos) throws InvalidConfigException {

@@ -75,18 +75,9 @@ public final class SequenceBatch {
         return t;
     }
 
-    public int numScoredTokens() {
-        return n;
-    }
-
     /** Completion token count of each sequence. */
     public int[] counts() {
         return counts.clone();
-    }
-
-    /** Real (unpadded) tokens in the batch. */
-    public long realTokens(List<Completion> seqs) {
-        return seqs.stream().mapToLong(Completion::length).sum();
     }
 
     /** Scored rows after padding ({@link LogProbGraph#paddedRows}). */
