@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.CommandException;
+import org.sparkdpo.common.JobFailedException;
+import org.sparkdpo.common.JobRefusedException;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.lora.LoraAdapter;
@@ -93,7 +94,7 @@ class DpoTrainerResumeTest {
             bad.add(new PreferencePair(p.id(), p.promptIds(), p.chosenIds(), p.rejectedIds(), Double.POSITIVE_INFINITY, p.refRejected()));
         }
         Path data = PrecomputedPairs.write(spark, bad, tmp.resolve("data"), 1);
-        CommandException e = assertThrows(CommandException.class, () -> DpoTrainer.train(spark, opts(data, tmp.resolve("run"), false)));
+        JobFailedException e = assertThrows(JobFailedException.class, () -> DpoTrainer.train(spark, opts(data, tmp.resolve("run"), false)));
         assertTrue(e.getMessage().contains("non-finite loss") && e.getMessage().contains("at step 1"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("run/adapter")), "no final adapter from a failed run");
     }
@@ -104,7 +105,7 @@ class DpoTrainerResumeTest {
         Files.createDirectories(out);
         Files.writeString(out.resolve("metrics.jsonl"), "");
         Path data = PrecomputedPairs.write(spark, PrecomputedPairs.learnable(8, 1), tmp.resolve("data"), 1);
-        CommandException e = assertThrows(CommandException.class, () -> DpoTrainer.train(spark, opts(data, out, false)));
+        JobRefusedException e = assertThrows(JobRefusedException.class, () -> DpoTrainer.train(spark, opts(data, out, false)));
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
     }
 
@@ -114,7 +115,7 @@ class DpoTrainerResumeTest {
         spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("a", List.of(1, 2), List.of(3), List.of(4))),
                 new org.apache.spark.sql.types.StructType().add("id", "string").add("prompt_ids", "array<int>")
                         .add("chosen_ids", "array<int>").add("rejected_ids", "array<int>")).write().parquet(data.toString());
-        CommandException e = assertThrows(CommandException.class, () -> DpoTrainer.train(spark, opts(data, tmp.resolve("run"), false)));
+        JobFailedException e = assertThrows(JobFailedException.class, () -> DpoTrainer.train(spark, opts(data, tmp.resolve("run"), false)));
         assertTrue(e.getMessage().contains("precompute-ref"), e.getMessage());
     }
 
