@@ -14,6 +14,9 @@ public final class Commands {
                 new PrecomputeRefCommand(),
                 new TrainCommand(),
                 new EvalCommand(),
+                new GenerateCommand(),
+                new CompareCommand(),
+                new ExportCommand(),
                 new DemoCommand(),
                 new ShowCommand());
     }
