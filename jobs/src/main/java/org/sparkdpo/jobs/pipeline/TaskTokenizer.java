@@ -13,11 +13,13 @@ import java.util.List;
  * A word-level Hugging Face {@code tokenizer.json} for a closed vocabulary (the synthetic task's words): Whitespace
  * pre-tokenizer (words and runs of punctuation), one id per word, {@code <unk>} for anything else, and the special
  * tokens {@code <pad>} (0), {@code <eos>} (1), {@code <unk>} (2). Decoding joins tokens with single spaces, so text
- * written as space-separated words round-trips exactly. Loaded by the same {@code HfTokenizer} as any model's.
+ * written as space-separated words round-trips exactly. The chat template joins the messages' contents. Loaded by the same {@code HfTokenizer} as any model's.
  */
 public final class TaskTokenizer {
     public static final String PAD = "<pad>", EOS = "<eos>", UNK = "<unk>";
     public static final List<String> SPECIALS = List.of(PAD, EOS, UNK);
+    /** Messages' contents in order, space-separated: a one-message conversation encodes like its text. */
+    public static final String CHAT_TEMPLATE = "{% for message in messages %}{{ message['content'] }} {% endfor %}";
 
     private TaskTokenizer() {}
 
@@ -57,6 +59,7 @@ public final class TaskTokenizer {
         cfg.put("unk_token", UNK);
         cfg.put("model_max_length", modelMaxLength);
         cfg.put("clean_up_tokenization_spaces", false);
+        cfg.put("chat_template", CHAT_TEMPLATE);
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), cfg);
         return id;
     }
