@@ -17,6 +17,7 @@ public final class Commands {
                 new GenerateCommand(),
                 new CompareCommand(),
                 new ExportCommand(),
+                new PipelineCommand(),
                 new DemoCommand(),
                 new ShowCommand());
     }
