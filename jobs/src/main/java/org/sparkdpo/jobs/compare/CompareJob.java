@@ -49,7 +49,17 @@ public final class CompareJob {
         if (Files.exists(s.out())) throw new JobRefusedException("output folder " + s.out() + " already exists");
         AnswerJudge judge = s.judge() == null ? null : AnswerJudges.byName(s.judge());
         List<PromptFile.Prompt> prompts = PromptFile.read(s.prompts());
-        GenerateJob.Model m = GenerateJob.Model.load(s.model(), s.adapter(), s.dtype());
+        List<Row> rows;
+        try (GenerateJob.Model m = GenerateJob.Model.load(s.model(), s.adapter(), s.dtype())) {
+            rows = answerAndScore(s, m, prompts, judge);
+        }
+        Map<String, Object> summary = summary(s, rows);
+        write(s.out(), rows, summary);
+        return new Result(s.out(), rows, summary);
+    }
+
+    private static List<Row> answerAndScore(Settings s, GenerateJob.Model m, List<PromptFile.Prompt> prompts, AnswerJudge judge)
+            throws IOException {
         LoraAdapter ref = s.referenceAdapter() == null ? null
                 : LoraAdapter.load(ExecutorContext.localCopy(s.referenceAdapter()), m.base().model(), s.dtype());
         GenerationConfig gen = m.stopAtEos(s.sampling());
@@ -69,9 +79,7 @@ public final class CompareJob {
                     judge == null ? Double.NaN : judge.score(q, b.completion()), judge == null ? Double.NaN : judge.score(q, a.completion()),
                     judge != null && judge.chosenLike(q, b.completion()), judge != null && judge.chosenLike(q, a.completion())));
         }
-        Map<String, Object> summary = summary(s, rows);
-        write(s.out(), rows, summary);
-        return new Result(s.out(), rows, summary);
+        return rows;
     }
 
     /** The summary: reward and judge shares over prompts. */

@@ -40,7 +40,7 @@ public final class GenerateJob {
     }
 
     /** A loaded model, ready to answer. */
-    public record Model(Path dir, BaseWeights base, LoraAdapter adapter, HfTokenizer tokenizer) {
+    public record Model(Path dir, BaseWeights base, LoraAdapter adapter, HfTokenizer tokenizer) implements AutoCloseable {
         public static Model load(String model, String adapter, DataType dtype) throws IOException {
             Path dir = ExecutorContext.localCopy(model);
             BaseWeights base = ExecutorContext.weights(dir, dtype);
@@ -51,6 +51,12 @@ public final class GenerateJob {
         public GenerationConfig stopAtEos(GenerationConfig c) {
             return c.withEosTokenIds(Answerer.eosTokenIds(dir, tokenizer));
         }
+
+        /** Frees the tokenizer (the weights stay cached for this JVM). */
+        @Override
+        public void close() {
+            tokenizer.close();
+        }
     }
 
     private GenerateJob() {}
@@ -58,10 +64,13 @@ public final class GenerateJob {
     public static Result run(Settings s) throws IOException {
         if (Files.exists(s.out())) throw new JobRefusedException("output file " + s.out() + " already exists");
         List<PromptFile.Prompt> prompts = PromptFile.read(s.prompts());
-        Model m = Model.load(s.model(), s.adapter(), s.dtype());
-        long t0 = System.nanoTime();
-        List<Answer> answers = new Answerer(m.base(), m.adapter(), m.tokenizer()).answer(prompts, m.stopAtEos(s.sampling()), s.batchSize());
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        List<Answer> answers;
+        double seconds;
+        try (Model m = Model.load(s.model(), s.adapter(), s.dtype())) {
+            long t0 = System.nanoTime();
+            answers = new Answerer(m.base(), m.adapter(), m.tokenizer()).answer(prompts, m.stopAtEos(s.sampling()), s.batchSize());
+            seconds = (System.nanoTime() - t0) / 1e9;
+        }
         writeAtomically(s.out(), answers);
         long tokens = answers.stream().mapToLong(a -> a.completionIds().length).sum();
         return new Result(s.out(), answers.size(), tokens, seconds);
