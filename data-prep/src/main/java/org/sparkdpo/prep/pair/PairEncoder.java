@@ -50,12 +50,20 @@ public final class PairEncoder {
         return prependsBos ? bos : -1;
     }
 
+    /**
+     * A text prompt's ids as training sees them: encoded without specials, with one leading BOS when the tokenizer
+     * adds BOS. Generation encodes text prompts with this too, so a model is prompted the way it was trained.
+     */
+    public int[] encodePrompt(String prompt) {
+        int[] p = tokenizer.encode(prompt, false);
+        if (prependsBos && (p.length == 0 || p[0] != bos)) p = prepend(bos, p);
+        return p;
+    }
+
     public TokenizedPair encode(PairInput in) throws Rejected {
         if (in instanceof PairInput.Ids ids) return checked(ids);
         if (in instanceof PairInput.Text t) {
-            int[] p = tokenizer.encode(t.prompt(), false);
-            if (prependsBos && (p.length == 0 || p[0] != bos)) p = prepend(bos, p);
-            return new TokenizedPair(p, withEos(tokenizer.encode(t.chosen(), false)), withEos(tokenizer.encode(t.rejected(), false)));
+            return new TokenizedPair(encodePrompt(t.prompt()), withEos(tokenizer.encode(t.chosen(), false)), withEos(tokenizer.encode(t.rejected(), false)));
         }
         PairInput.Chat c = (PairInput.Chat) in;
         ChatText text = render(c);

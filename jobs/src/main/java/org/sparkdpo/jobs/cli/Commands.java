@@ -14,6 +14,10 @@ public final class Commands {
                 new PrecomputeRefCommand(),
                 new TrainCommand(),
                 new EvalCommand(),
+                new GenerateCommand(),
+                new CompareCommand(),
+                new ExportCommand(),
+                new PipelineCommand(),
                 new DemoCommand(),
                 new ShowCommand());
     }
