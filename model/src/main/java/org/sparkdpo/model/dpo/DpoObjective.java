@@ -43,6 +43,7 @@ public final class DpoObjective {
     private final boolean gradientCheckpointing;
     private final BlockwiseLm blockwise;
     private final Map<Integer, SameDiff> lossGraphs = new HashMap<>();
+    private BlockwiseLm.Step lastBlockwise;
     private final Map<List<Integer>, SameDiff> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<List<Integer>, SameDiff> e) {
@@ -72,6 +73,16 @@ public final class DpoObjective {
 
     public DpoConfig config() {
         return cfg;
+    }
+
+    /**
+     * Where the last block-wise evaluation's time went, in seconds ({@code forward_s}, {@code head_s},
+     * {@code backward_s}); empty when the last call ran the one-graph path.
+     */
+    public Map<String, Double> lastProfile() {
+        if (lastBlockwise == null) return Map.of();
+        return Map.of("forward_s", lastBlockwise.forwardS(), "head_s", lastBlockwise.headS(),
+                "backward_s", lastBlockwise.backwardS());
     }
 
     /**
@@ -105,6 +116,7 @@ public final class DpoObjective {
         List<String> outs = List.of(DpoLoss.LOSS, DpoLoss.PAIR_LOSSES, LogProbGraph.SEQ_LOGPS, LogProbGraph.SEQ_LOGIT_SUMS);
         Map<String, INDArray> values;
         Map<String, INDArray> grads = Map.of();
+        lastBlockwise = null;
         if (gradients && !gradientCheckpointing) {
             SameDiff sd = graphs.computeIfAbsent(List.of(b, t, rows), k -> build(b, t, rows));
             for (Map.Entry<String, INDArray> e : loraArrays.entrySet()) {
@@ -179,11 +191,12 @@ public final class DpoObjective {
         if (gradients) {
             step = blockwise.step(seqs, loraArrays, masks, lossGradient);
         } else {
-            step = new BlockwiseLm.Step(blockwise.score(seqs, loraArrays, masks), Map.of());
+            step = new BlockwiseLm.Step(blockwise.score(seqs, loraArrays, masks), Map.of(), 0, 0, 0);
             double[] seqLogps = step.scores().perSequence(step.scores().tokenLogps(), seqs);
             ph.put(DpoGraph.POLICY_LOGPS, Nd4j.create(seqLogps, new long[]{seqLogps.length}, DataType.DOUBLE).castTo(dt));
             values.putAll(detach(loss.output(BlockwiseLm.bindInputs(loss, ph), outs)));
         }
+        lastBlockwise = step;
         BlockwiseLm.RowScores r = step.scores();
         double[] seqLogps = r.perSequence(r.tokenLogps(), seqs);
         double[] logitSums = r.perSequence(r.logitSums(), seqs);

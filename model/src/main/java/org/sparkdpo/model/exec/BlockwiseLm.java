@@ -67,8 +67,12 @@ public final class BlockwiseLm {
         }
     }
 
-    /** A training step's row scores and the gradient of the loss with respect to every LoRA matrix. */
-    public record Step(RowScores scores, Map<String, INDArray> gradients) {}
+    /**
+     * A training step's row scores, the gradient of the loss with respect to every LoRA matrix, and where the
+     * time went (seconds): the forward sweep over the blocks, the head chunks (forward and backward, plus the
+     * loss), and the backward sweep (each block recomputed, then differentiated).
+     */
+    public record Step(RowScores scores, Map<String, INDArray> gradients, double forwardS, double headS, double backwardS) {}
 
     private final BaseWeights base;
     private final CausalLm model;
@@ -142,6 +146,7 @@ public final class BlockwiseLm {
         Map<String, INDArray> batchPh = batch.placeholders(dt);
         INDArray positions = batchPh.get(LogProbGraph.POSITIONS);
 
+        long t0 = System.nanoTime();
         Graph embed = graph(List.of("embed", s, t), () -> buildEmbed(s, t));
         INDArray x = output(embed, Map.of(LogProbGraph.IDS, batchPh.get(LogProbGraph.IDS),
                 LogProbGraph.POSITIONS, positions), X_OUT).get(X_OUT);
@@ -154,6 +159,7 @@ public final class BlockwiseLm {
             if (!train) blockInputs[i].close();
         }
 
+        long t1 = System.nanoTime();
         long[] rows = batch.scoredRows();
         long[] targets = batch.targets();
         int n = rows.length;
@@ -190,7 +196,7 @@ public final class BlockwiseLm {
         }
         hidden.close();
         RowScores scores = new RowScores(tokenLogps, logitSums);
-        if (!train) return new Step(scores, Map.of());
+        if (!train) return new Step(scores, Map.of(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, 0);
 
         // dL/dh_k = dL/dsum_{seq(k)} * dlogp_k/dh_k, scattered back to the rows of the residual stream
         double[] seqGrad = lossGradient.apply(scores.perSequence(tokenLogps, batch));
@@ -201,6 +207,7 @@ public final class BlockwiseLm {
         INDArray dx = Nd4j.create(dt, (long) s * t, model.config().hiddenSize());
         for (int k = 0; k < n; k++) dx.putRow(rows[k], rowGrads.getRow(k));
         rowGrads.close();
+        long t2 = System.nanoTime();
 
         Map<String, INDArray> grads = new HashMap<>();
         for (int i = layers - 1; i >= 0; i--) {
@@ -218,7 +225,7 @@ public final class BlockwiseLm {
             dx = needInputGrad ? r.get(X) : null;
         }
         if (dx != null) dx.close();
-        return new Step(scores, grads);
+        return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
     }
 
     private static int[] toInts(long[] v) {

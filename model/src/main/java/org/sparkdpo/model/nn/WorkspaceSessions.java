@@ -56,6 +56,15 @@ public final class WorkspaceSessions {
         }
     }
 
+    /**
+     * Bytes this thread's workspace currently reserves (0 when it has none or workspaces are off): the memory a
+     * graph execution of this thread holds between executions, which must not grow from step to step.
+     */
+    public static long currentThreadBytes() {
+        if (!ENABLED || !Nd4j.getWorkspaceManager().checkIfWorkspaceExists(WORKSPACE)) return 0;
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(CONF, WORKSPACE).getCurrentSize();
+    }
+
     /** Working arrays in the active workspace; requested outputs detached, so they outlive it. */
     static final class InWorkspace extends AbstractMemoryMgr {
         @Override

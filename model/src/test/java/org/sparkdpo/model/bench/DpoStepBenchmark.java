@@ -63,6 +63,7 @@ public final class DpoStepBenchmark {
         long rssAfterLoad = status("VmRSS:");
         Random rng = new Random(3);
         List<Double> times = new ArrayList<>();
+        List<Long> wsBytes = new ArrayList<>();
         double loss = 0;
         for (int s = 0; s < steps; s++) {
             List<PreferencePair> pairs = new ArrayList<>();
@@ -73,17 +74,19 @@ public final class DpoStepBenchmark {
             long t0 = System.nanoTime();
             DpoObjective.Result r = obj.run(pairs, params, true, s, 0);
             times.add((System.nanoTime() - t0) / 1e9);
+            wsBytes.add(org.sparkdpo.model.nn.WorkspaceSessions.currentThreadBytes() >> 20);
             loss = r.loss();
+            if (!obj.lastProfile().isEmpty()) System.err.println("step " + s + " profile " + obj.lastProfile());
             r.gradients().values().forEach(INDArray::close);
         }
         double[] steady = times.stream().skip(Math.min(1, times.size() - 1)).mapToDouble(Double::doubleValue).sorted().toArray();
         double med = steady[steady.length / 2];
         System.out.printf(Locale.ROOT, "{\"layers\":%d,\"width\":%d,\"heads\":%d,\"vocab\":%d,\"batch\":%d,\"prompt\":%d,"
                         + "\"completion\":%d,\"gradient_checkpointing\":%b,\"head_chunk_rows\":%d,\"steps\":%d,"
-                        + "\"step_s\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
+                        + "\"step_s\":%s,\"workspace_mb\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
                         + "\"rss_after_load_mb\":%d,\"peak_rss_mb\":%d,\"loss\":%.6f}%n",
                 layers, width, heads, vocab, batch, prompt, completion, ckpt, chunk, steps,
-                Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()),
+                Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()), wsBytes,
                 med, batch / med, batch * 2.0 * (prompt + completion) / med,
                 rssAfterLoad / 1024, status("VmHWM:") / 1024, loss);
     }
