@@ -50,21 +50,26 @@ public final class DpoStepBenchmark {
         boolean ckpt = Boolean.parseBoolean(a.getOrDefault("checkpointing", "false"));
         int chunk = Integer.parseInt(a.getOrDefault("chunk", "0"));
 
-        BaseWeights base = randomGpt2(layers, width, heads, vocab, prompt + completion);
-        LoraConfig lora = new LoraConfig(8, 16, 0.0, List.of("all-linear"), false, true, "bench");
+        int r = Integer.parseInt(a.getOrDefault("lora-r", "8"));
+        String arch = a.getOrDefault("arch", "gpt2");
+        BaseWeights base = arch.equals("gpt2") ? randomGpt2(layers, width, heads, vocab, prompt + completion)
+                : randomQwen2(layers, width, heads, Integer.parseInt(a.getOrDefault("kv-heads", "2")),
+                Integer.parseInt(a.getOrDefault("intermediate", String.valueOf(4 * width))), vocab, prompt + completion);
+        LoraConfig lora = new LoraConfig(r, 2 * r, 0.0, List.of("all-linear"), false, true, "bench");
         List<LinearModule> modules = base.model().linearModules();
         DpoObjective obj = new DpoObjective(base, lora, modules, DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), ckpt, chunk);
         Map<String, INDArray> params = new LinkedHashMap<>();
         Nd4j.getRandom().setSeed(11);
         for (LinearModule m : modules) {
-            params.put(LoraBindings.varName(m.path(), 'A'), Nd4j.randn(DataType.FLOAT, 8, m.in()).muli(0.01));
-            params.put(LoraBindings.varName(m.path(), 'B'), Nd4j.randn(DataType.FLOAT, m.out(), 8).muli(0.01));
+            params.put(LoraBindings.varName(m.path(), 'A'), Nd4j.randn(DataType.FLOAT, r, m.in()).muli(0.01));
+            params.put(LoraBindings.varName(m.path(), 'B'), Nd4j.randn(DataType.FLOAT, m.out(), r).muli(0.01));
         }
         long rssAfterLoad = status("VmRSS:");
         Random rng = new Random(3);
         List<Double> times = new ArrayList<>();
         List<Long> wsBytes = new ArrayList<>();
         double loss = 0;
+        Map<String, Double> profile = Map.of();
         for (int s = 0; s < steps; s++) {
             List<PreferencePair> pairs = new ArrayList<>();
             for (int i = 0; i < batch; i++) {
@@ -72,39 +77,56 @@ public final class DpoStepBenchmark {
                         ids(rng, completion, vocab), -400 - rng.nextDouble(), -400 - rng.nextDouble()));
             }
             long t0 = System.nanoTime();
-            DpoObjective.Result r = obj.run(pairs, params, true, s, 0);
+            DpoObjective.Result res = obj.run(pairs, params, true, s, 0);
             times.add((System.nanoTime() - t0) / 1e9);
             wsBytes.add(org.sparkdpo.model.nn.WorkspaceSessions.currentThreadBytes() >> 20);
-            loss = r.loss();
+            loss = res.loss();
             if (!obj.lastProfile().isEmpty()) System.err.println("step " + s + " profile " + obj.lastProfile());
-            r.gradients().values().forEach(INDArray::close);
+            profile = obj.lastProfile();
+            res.gradients().values().forEach(INDArray::close);
         }
         double[] steady = times.stream().skip(Math.min(1, times.size() - 1)).mapToDouble(Double::doubleValue).sorted().toArray();
         double med = steady[steady.length / 2];
         System.out.printf(Locale.ROOT, "{\"layers\":%d,\"width\":%d,\"heads\":%d,\"vocab\":%d,\"batch\":%d,\"prompt\":%d,"
                         + "\"completion\":%d,\"gradient_checkpointing\":%b,\"head_chunk_rows\":%d,\"steps\":%d,"
                         + "\"step_s\":%s,\"workspace_mb\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
-                        + "\"rss_after_load_mb\":%d,\"peak_rss_mb\":%d,\"loss\":%.6f}%n",
+                        + "\"rss_after_load_mb\":%d,\"peak_rss_mb\":%d,\"loss\":%.6f,\"arch\":\"%s\",\"lora_r\":%d,"
+                        + "\"forward_s\":%s,\"head_s\":%s,\"backward_s\":%s}%n",
                 layers, width, heads, vocab, batch, prompt, completion, ckpt, chunk, steps,
                 Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()), wsBytes,
                 med, batch / med, batch * 2.0 * (prompt + completion) / med,
-                rssAfterLoad / 1024, status("VmHWM:") / 1024, loss);
+                rssAfterLoad / 1024, status("VmHWM:") / 1024, loss, arch, r, profile.getOrDefault("forward_s", null),
+                profile.getOrDefault("head_s", null), profile.getOrDefault("backward_s", null));
     }
 
     /** A GPT-2 config and N(0, 0.02) weights (unit norm scales, zero biases) held in memory, float32. */
     public static BaseWeights randomGpt2(int layers, int width, int heads, int vocab, int positions) throws Exception {
-        Path dir = Files.createTempDirectory("gpt2-bench");
-        Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT, "{\"model_type\":\"gpt2\","
+        return random(String.format(Locale.ROOT, "{\"model_type\":\"gpt2\","
                 + "\"vocab_size\":%d,\"n_positions\":%d,\"n_ctx\":%d,\"n_embd\":%d,\"n_layer\":%d,\"n_head\":%d,"
                 + "\"n_inner\":null,\"layer_norm_epsilon\":1e-5,\"tie_word_embeddings\":true,\"activation_function\":"
                 + "\"gelu_new\",\"bos_token_id\":50256,\"eos_token_id\":50256}", vocab, positions, positions, width, layers, heads));
+    }
+
+    /** A Qwen2-shaped config (tied head, q/k/v biases) with random weights, float32. */
+    public static BaseWeights randomQwen2(int layers, int width, int heads, int kvHeads, int intermediate, int vocab,
+                                          int positions) throws Exception {
+        return random(String.format(Locale.ROOT, "{\"model_type\":\"qwen2\",\"vocab_size\":%d,"
+                + "\"max_position_embeddings\":%d,\"hidden_size\":%d,\"num_hidden_layers\":%d,"
+                + "\"num_attention_heads\":%d,\"num_key_value_heads\":%d,\"intermediate_size\":%d,\"rms_norm_eps\":1e-6,"
+                + "\"rope_theta\":1000000.0,\"tie_word_embeddings\":true,\"hidden_act\":\"silu\"}",
+                vocab, Math.max(positions, 2048), width, layers, heads, kvHeads, intermediate));
+    }
+
+    private static BaseWeights random(String configJson) throws Exception {
+        Path dir = Files.createTempDirectory("random-model");
+        Files.writeString(dir.resolve("config.json"), configJson);
         CausalLm lm = Architectures.of(ModelConfig.load(dir));
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         Nd4j.getRandom().setSeed(5);
         for (Map.Entry<String, long[]> e : lm.weightShapes().entrySet()) {
             String n = e.getKey();
             INDArray t;
-            if (n.contains(".ln_") && n.endsWith(".weight")) t = Nd4j.ones(DataType.FLOAT, e.getValue());
+            if ((n.contains(".ln_") || n.contains("norm")) && n.endsWith(".weight")) t = Nd4j.ones(DataType.FLOAT, e.getValue());
             else if (n.endsWith(".bias")) t = Nd4j.zeros(DataType.FLOAT, e.getValue());
             else t = Nd4j.randn(DataType.FLOAT, e.getValue()).muli(0.02);
             tensors.put(n, t);
