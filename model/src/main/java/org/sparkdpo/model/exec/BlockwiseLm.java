@@ -52,7 +52,8 @@ public final class BlockwiseLm {
     static final String GRAD_OUT = "grad_out";
     static final String HEAD_IN = "head_in";
     static final String HEAD_LOGIT_SUMS = "head_logit_sums";
-    private static final int MAX_GRAPHS = 96;
+    /** Batch shapes (S, T) whose graphs are kept, as the one-graph scorer and objective keep 48 whole graphs. */
+    private static final int MAX_SHAPES = 48;
     /** Elements of one [rows x vocabulary] logits chunk that the default chunk size aims at (32 MiB in float32). */
     private static final long CHUNK_ELEMENTS = 1L << 23;
 
@@ -81,10 +82,11 @@ public final class BlockwiseLm {
     private final double loraScaling;
     private final boolean dropoutMasks;
     private final int chunkRows;
+    private final int maxGraphs;
     private final Map<List<Object>, Graph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<List<Object>, Graph> e) {
-            return size() > MAX_GRAPHS;
+            return size() > maxGraphs;
         }
     };
 
@@ -105,6 +107,8 @@ public final class BlockwiseLm {
         this.loraScaling = loraScaling;
         this.dropoutMasks = dropoutMasks;
         this.chunkRows = chunkRows > 0 ? chunkRows : defaultChunkRows(model.config().vocabSize());
+        // per shape: the embedding and every block forward and gradient graph; plus the few head chunk graphs
+        this.maxGraphs = MAX_SHAPES * (2 * model.config().numLayers() + 1) + 16;
     }
 
     /** The largest row bucket (see {@link LogProbGraph#paddedRows}) whose logits stay within 2^23 elements. */
@@ -152,7 +156,8 @@ public final class BlockwiseLm {
                 LogProbGraph.POSITIONS, positions), X_OUT).get(X_OUT);
         INDArray[] blockInputs = new INDArray[layers];
         for (int i = 0; i < layers; i++) {
-            Graph g = blockGraph(i, s, t, false);
+            // training runs the forward sweep on the gradient graphs too: one graph per block to build, not two
+            Graph g = blockGraph(i, s, t, train);
             Map<String, INDArray> ph = blockPlaceholders(g, x, positions, masks);
             blockInputs[i] = x;
             x = output(g, bindLora(g, lora, ph), X_OUT).get(X_OUT);

@@ -68,6 +68,7 @@ public final class DpoStepBenchmark {
         Random rng = new Random(3);
         List<Double> times = new ArrayList<>();
         List<Long> wsBytes = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         double loss = 0;
         Map<String, Double> profile = Map.of();
         for (int s = 0; s < steps; s++) {
@@ -77,8 +78,10 @@ public final class DpoStepBenchmark {
                         ids(rng, completion, vocab), -400 - rng.nextDouble(), -400 - rng.nextDouble()));
             }
             long t0 = System.nanoTime();
+            long c0 = cpuNanos();
             DpoObjective.Result res = obj.run(pairs, params, true, s, 0);
             times.add((System.nanoTime() - t0) / 1e9);
+            cpu.add(Math.round((cpuNanos() - c0) / 1e6) / 1000.0);
             wsBytes.add(org.sparkdpo.model.nn.WorkspaceSessions.currentThreadBytes() >> 20);
             loss = res.loss();
             if (!obj.lastProfile().isEmpty()) System.err.println("step " + s + " profile " + obj.lastProfile());
@@ -89,11 +92,11 @@ public final class DpoStepBenchmark {
         double med = steady[steady.length / 2];
         System.out.printf(Locale.ROOT, "{\"layers\":%d,\"width\":%d,\"heads\":%d,\"vocab\":%d,\"batch\":%d,\"prompt\":%d,"
                         + "\"completion\":%d,\"gradient_checkpointing\":%b,\"head_chunk_rows\":%d,\"steps\":%d,"
-                        + "\"step_s\":%s,\"workspace_mb\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
+                        + "\"step_s\":%s,\"step_cpu_s\":%s,\"workspace_mb\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
                         + "\"rss_after_load_mb\":%d,\"peak_rss_mb\":%d,\"loss\":%.6f,\"arch\":\"%s\",\"lora_r\":%d,"
                         + "\"forward_s\":%s,\"head_s\":%s,\"backward_s\":%s}%n",
                 layers, width, heads, vocab, batch, prompt, completion, ckpt, chunk, steps,
-                Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()), wsBytes,
+                Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()), cpu, wsBytes,
                 med, batch / med, batch * 2.0 * (prompt + completion) / med,
                 rssAfterLoad / 1024, status("VmHWM:") / 1024, loss, arch, r, profile.getOrDefault("forward_s", null),
                 profile.getOrDefault("head_s", null), profile.getOrDefault("backward_s", null));
@@ -138,6 +141,12 @@ public final class DpoStepBenchmark {
         int[] v = new int[n];
         for (int i = 0; i < n; i++) v[i] = rng.nextInt(vocab - 1);
         return v;
+    }
+
+    /** CPU time of the whole process (all threads), which a loaded machine inflates less than wall time. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** A /proc/self/status field in kB. */
