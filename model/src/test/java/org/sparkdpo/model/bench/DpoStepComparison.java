@@ -49,8 +49,6 @@ public final class DpoStepComparison {
                     "completion", "256"));
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (toy, gpt2-124m, qwen2-0.5b)");
         }
-        p.putIfAbsent("kv-heads", p.get("heads"));
-        p.putIfAbsent("intermediate", String.valueOf(4 * Integer.parseInt(p.get("width"))));
         p.put("lora-r", "8");
         p.put("steps", "4");
         p.put("workers", "1");
@@ -68,6 +66,8 @@ public final class DpoStepComparison {
         }
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
+        c.putIfAbsent("kv-heads", c.get("heads"));                 // GPT-2 shapes: derived from the final width/heads
+        c.putIfAbsent("intermediate", String.valueOf(4 * Integer.parseInt(c.get("width"))));
         int threads = Runtime.getRuntime().availableProcessors();
 
         double gemm = gemmPeakGflops();
