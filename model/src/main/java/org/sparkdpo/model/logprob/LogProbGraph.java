@@ -18,6 +18,10 @@ import org.sparkdpo.model.nn.Ops;
  * segment sum has a native backward pass. The number of scored rows N is padded up to its {@link LengthBuckets}
  * bucket, at least {@link #MIN_ROWS} (padding rows are all-zero and carry no weight), so that a few graphs serve
  * every batch.
+ *
+ * <p>This whole-batch graph materialises [N x vocabulary] logits; it is the one-graph training path of
+ * {@link org.sparkdpo.model.dpo.DpoObjective}. Scoring and checkpointed training use
+ * {@link org.sparkdpo.model.exec.BlockwiseLm}, which runs the same {@link #headRows} on chunks of rows.
  */
 public final class LogProbGraph {
     public static final String IDS = "ids";
