@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.model.OracleCases;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 import org.sparkdpo.model.dpo.DpoObjective;
@@ -24,7 +23,7 @@ class Gpt2CheckpointingTest {
 
     @BeforeAll
     static void load() throws Exception {
-        base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
+        base = org.sparkdpo.model.TestWeights.get(TestFixtures.tinyGpt2(), DataType.DOUBLE);
         adapter = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), base.model(), DataType.DOUBLE);
     }
 

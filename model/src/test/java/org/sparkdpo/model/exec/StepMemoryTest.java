@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelStore;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.dpo.DpoLossType;
 import org.sparkdpo.model.dpo.DpoObjective;
@@ -30,7 +29,7 @@ class StepMemoryTest {
 
     @Test
     void workspaceStopsGrowingAfterTheFirstStepsAndTheCheckpointedPathNeedsLess() throws Exception {
-        BaseWeights base = ModelStore.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
+        BaseWeights base = org.sparkdpo.model.TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
         LoraAdapter adapter = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), base.model(), DataType.FLOAT);
         long plain = stableWorkspaceBytes(base, adapter, false);
         long ckpt = stableWorkspaceBytes(base, adapter, true);
