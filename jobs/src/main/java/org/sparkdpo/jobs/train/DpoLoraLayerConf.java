@@ -33,6 +33,7 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
     private long loraSeed = 42;
     private long dropoutSeed = 1234;
     private int microBatches = 1;
+    private boolean gradientCheckpointing;
 
     public DpoLoraLayerConf() {
         // for Jackson
@@ -47,11 +48,13 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
         this.loraSeed = spec.loraSeed();
         this.dropoutSeed = spec.dropoutSeed();
         this.microBatches = spec.microBatches();
+        this.gradientCheckpointing = spec.gradientCheckpointing();
     }
 
     /** The spec this configuration carries. */
     public TrainingModel.Spec spec() {
-        return new TrainingModel.Spec(modelDir, computeDtype, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed, microBatches);
+        return new TrainingModel.Spec(modelDir, computeDtype, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed, microBatches,
+                gradientCheckpointing);
     }
 
     /** DL4J parameter key of a module's matrix; DL4J splits keys at '_' so underscores become dashes. */
@@ -120,4 +123,6 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
     public void setDropoutSeed(long dropoutSeed) { this.dropoutSeed = dropoutSeed; }
     public int getMicroBatches() { return microBatches; }
     public void setMicroBatches(int microBatches) { this.microBatches = microBatches; }
+    public boolean isGradientCheckpointing() { return gradientCheckpointing; }
+    public void setGradientCheckpointing(boolean gradientCheckpointing) { this.gradientCheckpointing = gradientCheckpointing; }
 }

@@ -28,7 +28,8 @@ import java.util.Map;
 public final class TrainingModel {
     /** The run's model settings as plain strings, as they travel inside DL4J's layer configuration. */
     public record Spec(String modelDir, String dtypeName, String loraJson, String dpoJson, String initAdapterDir,
-                       long loraSeed, long dropoutSeed, int microBatches) implements Serializable {
+                       long loraSeed, long dropoutSeed, int microBatches, boolean gradientCheckpointing)
+            implements Serializable {
         public DataType dtype() {
             return switch (dtypeName) {
                 case "float32" -> DataType.FLOAT;
@@ -37,11 +38,20 @@ public final class TrainingModel {
             };
         }
 
+        /**
+         * This spec with activation checkpointing per transformer block on or off (TRL's
+         * {@code gradient_checkpointing}): block-wise training steps that recompute each block's forward pass
+         * during backward, so a step's memory is one block's instead of the whole model's, for one more forward.
+         */
+        public Spec withGradientCheckpointing(boolean on) {
+            return new Spec(modelDir, dtypeName, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed, microBatches, on);
+        }
+
         public static Spec of(String modelDir, DataType dtype, LoraConfig lora, DpoConfig dpo, String initAdapterDir,
                               long loraSeed, long dropoutSeed, int microBatches) {
             try {
                 return new Spec(modelDir, dtype == DataType.DOUBLE ? "float64" : "float32", JSON.writeValueAsString(lora),
-                        JSON.writeValueAsString(dpo), initAdapterDir, loraSeed, dropoutSeed, microBatches);
+                        JSON.writeValueAsString(dpo), initAdapterDir, loraSeed, dropoutSeed, microBatches, false);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -67,7 +77,8 @@ public final class TrainingModel {
             throw new UncheckedIOException("bad LoRA/DPO settings in the layer configuration", e);
         }
         this.modules = LoraTargets.resolve(lora, base.model());
-        this.objectives = ThreadLocal.withInitial(() -> new DpoObjective(base, lora, modules, dpo));
+        this.objectives = ThreadLocal.withInitial(() -> new DpoObjective(base, lora, modules, dpo,
+                spec.gradientCheckpointing(), 0));
     }
 
     /** A model or adapter folder given as any Hadoop path, as a local folder of this JVM (copied once if remote). */

@@ -57,4 +57,18 @@ class DpoNetworkTest {
             assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), after, 1e-9, "micro-batches " + micro);
         }
     }
+
+    @Test
+    void gradientCheckpointingSurvivesTheConfigurationAndTrainsAlike() throws Exception {
+        TrainingModel.Spec spec = spec(DataType.DOUBLE).withGradientCheckpointing(true);
+        MultiLayerNetwork net = DpoNetworks.build(spec, OptimizerSettings.sgd(0.5), 1);
+        String json = net.getLayerWiseConfigurations().toJson();
+        DpoLoraLayerConf conf = (DpoLoraLayerConf) org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(json)
+                .getConf(net.getnLayers() - 1).getLayer();
+        assertTrue(conf.spec().gradientCheckpointing(), "the flag travels in the layer configuration");
+        net.fit(PairBatchCodec.encode(OracleCases.pairs(), DataType.DOUBLE));
+        assertEquals(OracleCases.json().at("/grad_check/loss_value").asDouble(), net.score(), 1e-10);
+        double after = TrainingModel.of(spec).objective().run(OracleCases.pairs(), TestSupport.loraArrays(net), false, 0, 0).loss();
+        assertEquals(OracleCases.json().at("/grad_check/loss_after_sgd").asDouble(), after, 1e-9);
+    }
 }

@@ -2,7 +2,6 @@ package org.sparkdpo.model.arch;
 
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.sparkdpo.model.config.Gpt2Config;
 import org.sparkdpo.model.nn.Ops;
 
@@ -85,27 +84,31 @@ public final class Gpt2 implements CausalLm {
     }
 
     @Override
-    public SDVariable hiddenStates(ModelGraph g, SDVariable ids, SDVariable positions, int s, int t) {
-        SameDiff sd = g.sd();
+    public SDVariable embed(ModelGraph g, SDVariable ids, SDVariable positions) {
+        return g.rowsOf(g.weight(P + "wte.weight"), ids).add(g.rowsOf(g.weight(P + "wpe.weight"), positions));
+    }
+
+    @Override
+    public SDVariable block(ModelGraph g, int layer, SDVariable x, SDVariable positions, int s, int t) {
         int e = c.nEmbd();
         int heads = c.nHead();
         int headDim = e / heads;
         double scale = c.scaleAttnWeights() ? 1.0 / Math.sqrt(headDim) : 1.0;
-        SDVariable mask = g.causalMask(t);
-        SDVariable x = g.rowsOf(g.weight(P + "wte.weight"), ids).add(g.rowsOf(g.weight(P + "wpe.weight"), positions));
-        for (int i = 0; i < c.nLayer(); i++) {
-            String h = P + "h." + i + ".";
-            int base = 4 * i;
-            SDVariable a = layerNorm(g, h + "ln_1", x);
-            SDVariable qkv = g.linear(linears.get(base), a);
-            SDVariable q = qkv.get(SDIndex.all(), SDIndex.interval(0, e));
-            SDVariable k = qkv.get(SDIndex.all(), SDIndex.interval(e, 2 * e));
-            SDVariable v = qkv.get(SDIndex.all(), SDIndex.interval(2 * e, 3 * e));
-            SDVariable attn = Ops.causalAttention(sd, q, k, v, s, t, heads, heads, headDim, scale, mask);
-            x = x.add(g.linear(linears.get(base + 1), attn));
-            SDVariable m = Ops.geluNew(sd, g.linear(linears.get(base + 2), layerNorm(g, h + "ln_2", x)));
-            x = x.add(g.linear(linears.get(base + 3), m));
-        }
+        String h = P + "h." + layer + ".";
+        int base = 4 * layer;
+        SDVariable a = layerNorm(g, h + "ln_1", x);
+        SDVariable qkv = g.linear(linears.get(base), a);
+        SDVariable q = qkv.get(SDIndex.all(), SDIndex.interval(0, e));
+        SDVariable k = qkv.get(SDIndex.all(), SDIndex.interval(e, 2 * e));
+        SDVariable v = qkv.get(SDIndex.all(), SDIndex.interval(2 * e, 3 * e));
+        SDVariable attn = Ops.causalAttention(g.sd(), q, k, v, s, t, heads, heads, headDim, scale, g.causalMask(t));
+        SDVariable x1 = x.add(g.linear(linears.get(base + 1), attn));
+        SDVariable m = Ops.geluNew(g.sd(), g.linear(linears.get(base + 2), layerNorm(g, h + "ln_2", x1)));
+        return x1.add(g.linear(linears.get(base + 3), m));
+    }
+
+    @Override
+    public SDVariable finalNorm(ModelGraph g, SDVariable x) {
         return layerNorm(g, P + "ln_f", x);
     }
 

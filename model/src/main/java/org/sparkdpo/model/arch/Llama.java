@@ -3,7 +3,6 @@ package org.sparkdpo.model.arch;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.config.LlamaConfig;
 import org.sparkdpo.model.nn.Ops;
 import org.sparkdpo.model.nn.Rope;
@@ -112,7 +111,12 @@ public final class Llama implements CausalLm {
     }
 
     @Override
-    public SDVariable hiddenStates(ModelGraph g, SDVariable ids, SDVariable positions, int s, int t) {
+    public SDVariable embed(ModelGraph g, SDVariable ids, SDVariable positions) {
+        return g.rowsOf(g.weight(M + "embed_tokens.weight"), ids);
+    }
+
+    @Override
+    public SDVariable block(ModelGraph g, int layer, SDVariable x, SDVariable positions, int s, int t) {
         SameDiff sd = g.sd();
         DataType dt = g.dtype();
         long n = (long) s * t;
@@ -120,26 +124,29 @@ public final class Llama implements CausalLm {
         int kvHeads = c.numKeyValueHeads();
         int d = c.headDim();
         double scale = Math.pow(d, -0.5);                                      // head_dim ** -0.5, as transformers
-        INDArray[] tables = Rope.tables(invFreq, t, dt);
-        // constant tables: gathering rows of a constant needs no gradient, so a plain gather is right here
-        SDVariable cos = sd.gather(g.constant("rope_cos_" + t, () -> tables[0]), positions, 0);      // [N, D]
-        SDVariable sin = sd.gather(g.constant("rope_sin_" + t, () -> tables[1]), positions, 0);
+        // constant tables: gathering rows of a constant needs no gradient, so a plain gather is right here; the
+        // gathered [N, D] rows are derived once per graph and shared by its blocks
+        SDVariable cos = g.derived("rope_cos_rows_" + t, () -> sd.gather(
+                g.constant("rope_cos_" + t, () -> Rope.tables(invFreq, t, dt)[0]), positions, 0));
+        SDVariable sin = g.derived("rope_sin_rows_" + t, () -> sd.gather(
+                g.constant("rope_sin_" + t, () -> Rope.tables(invFreq, t, dt)[1]), positions, 0));
         SDVariable rot = g.constant("rope_rotate_half_" + d, () -> Rope.rotateHalfMatrix(d, dt));
-        SDVariable x = g.rowsOf(g.weight(M + "embed_tokens.weight"), ids);
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = layer(i);
-            int base = PER_LAYER * i;
-            SDVariable h = rmsNorm(g, p + "input_layernorm.weight", x);
-            SDVariable q = Ops.rotary(sd, g.linear(linears.get(base), h), cos, sin, rot, n, heads, d);
-            SDVariable k = Ops.rotary(sd, g.linear(linears.get(base + 1), h), cos, sin, rot, n, kvHeads, d);
-            SDVariable v = g.linear(linears.get(base + 2), h);
-            SDVariable mask = g.causalMask(t, c.attentionWindow(i));
-            SDVariable attn = Ops.causalAttention(sd, q, k, v, s, t, heads, kvHeads, d, scale, mask);
-            x = x.add(g.linear(linears.get(base + 3), attn));
-            SDVariable h2 = rmsNorm(g, p + "post_attention_layernorm.weight", x);
-            SDVariable act = Ops.swiGlu(sd, g.linear(linears.get(base + 4), h2), g.linear(linears.get(base + 5), h2));
-            x = x.add(g.linear(linears.get(base + 6), act));
-        }
+        String p = layer(layer);
+        int base = PER_LAYER * layer;
+        SDVariable h = rmsNorm(g, p + "input_layernorm.weight", x);
+        SDVariable q = Ops.rotary(sd, g.linear(linears.get(base), h), cos, sin, rot, n, heads, d);
+        SDVariable k = Ops.rotary(sd, g.linear(linears.get(base + 1), h), cos, sin, rot, n, kvHeads, d);
+        SDVariable v = g.linear(linears.get(base + 2), h);
+        SDVariable mask = g.causalMask(t, c.attentionWindow(layer));
+        SDVariable attn = Ops.causalAttention(sd, q, k, v, s, t, heads, kvHeads, d, scale, mask);
+        SDVariable x1 = x.add(g.linear(linears.get(base + 3), attn));
+        SDVariable h2 = rmsNorm(g, p + "post_attention_layernorm.weight", x1);
+        SDVariable act = Ops.swiGlu(sd, g.linear(linears.get(base + 4), h2), g.linear(linears.get(base + 5), h2));
+        return x1.add(g.linear(linears.get(base + 6), act));
+    }
+
+    @Override
+    public SDVariable finalNorm(ModelGraph g, SDVariable x) {
         return rmsNorm(g, M + "norm.weight", x);
     }
 

@@ -23,31 +23,41 @@ public final class ModelGraph {
     private final SameDiff sd;
     private final BaseWeights base;
     private final boolean trainBase;
-    private final Map<String, LoraBinding> lora;
+    private final java.util.function.Function<String, LoraBinding> lora;
     private final double loraScaling;
     private final Map<String, SDVariable> bound = new HashMap<>();
 
-    private ModelGraph(SameDiff sd, BaseWeights base, boolean trainBase, Map<String, LoraBinding> lora, double loraScaling) {
+    private ModelGraph(SameDiff sd, BaseWeights base, boolean trainBase,
+                       java.util.function.Function<String, LoraBinding> lora, double loraScaling) {
         this.sd = sd;
         this.base = base;
         this.trainBase = trainBase;
-        this.lora = Map.copyOf(lora);
+        this.lora = lora;
         this.loraScaling = loraScaling;
     }
 
     /** Frozen base, no adapter: the reference model. */
     public static ModelGraph frozen(SameDiff sd, BaseWeights base) {
-        return new ModelGraph(sd, base, false, Map.of(), 0);
+        return new ModelGraph(sd, base, false, p -> null, 0);
     }
 
     /** Frozen base plus LoRA on the bound modules (module path to variables). */
     public static ModelGraph withLora(SameDiff sd, BaseWeights base, Map<String, LoraBinding> lora, double scaling) {
+        return new ModelGraph(sd, base, false, Map.copyOf(lora)::get, scaling);
+    }
+
+    /**
+     * Frozen base plus LoRA whose variables {@code lora} creates when a linear map is first applied (null: no
+     * LoRA on that path), so a graph holding one transformer block gets exactly that block's LoRA variables.
+     */
+    public static ModelGraph withLazyLora(SameDiff sd, BaseWeights base,
+                                          java.util.function.Function<String, LoraBinding> lora, double scaling) {
         return new ModelGraph(sd, base, false, lora, scaling);
     }
 
     /** Every base weight a trainable variable initialised from the checkpoint (full-parameter training). */
     public static ModelGraph fullTraining(SameDiff sd, BaseWeights base) {
-        return new ModelGraph(sd, base, true, Map.of(), 0);
+        return new ModelGraph(sd, base, true, p -> null, 0);
     }
 
     public SameDiff sd() {
@@ -97,12 +107,25 @@ public final class ModelGraph {
         return bound.computeIfAbsent(name, n -> sd.constant(n, value.get()));
     }
 
+    /**
+     * A graph value derived from other variables (e.g. rotary rows gathered by position) that several blocks
+     * share: built by {@code value} on first use and bound once per graph under {@code name}.
+     */
+    public SDVariable derived(String name, java.util.function.Supplier<SDVariable> value) {
+        SDVariable v = bound.get(name);
+        if (v == null) {
+            v = value.get();
+            bound.put(name, v);
+        }
+        return v;
+    }
+
     /** x [N, in] through the linear map {@code m} (bias if it has one), plus its LoRA delta if bound. */
     public SDVariable linear(LinearModule m, SDVariable x) {
         SDVariable w = weight(m.weightName());
         SDVariable y = m.layout() == LinearLayout.CONV1D ? sd.mmul(x, w) : sd.mmul(x, w, false, true, false);
         if (m.biasName() != null) y = y.add(weight(m.biasName()));
-        LoraBinding l = lora.get(m.path());
+        LoraBinding l = lora.apply(m.path());
         if (l != null) {
             SDVariable in = l.dropoutMask() == null ? x : x.mul(l.dropoutMask());
             SDVariable delta = sd.mmul(sd.mmul(in, l.a(), false, true, false), l.b(), false, true, false);

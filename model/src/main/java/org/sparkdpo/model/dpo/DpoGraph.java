@@ -25,14 +25,27 @@ public final class DpoGraph {
 
     private DpoGraph() {}
 
+    public static final String POLICY_LOGPS = "policy_logps";
+
     public static DpoLoss.Outputs build(ModelGraph g, int pairs, int t, int rows, DpoConfig cfg) {
-        SameDiff sd = g.sd();
-        DataType dt = g.dtype();
         LogProbGraph.Outputs lp = LogProbGraph.build(g, 2 * pairs, t, rows);
+        return loss(g.sd(), lp.seqLogps(), pairs, g.dtype(), cfg);
+    }
+
+    /**
+     * The loss alone, on an input variable {@value #POLICY_LOGPS} [2B] of policy sequence log-probs (chosen first),
+     * for executors that compute the log-probs outside the graph; its gradient with respect to that placeholder
+     * is what they chain back.
+     */
+    public static DpoLoss.Outputs buildLoss(SameDiff sd, int pairs, DataType dt, DpoConfig cfg) {
+        return loss(sd, org.sparkdpo.model.exec.BlockwiseLm.input(sd, POLICY_LOGPS, dt, true, 2L * pairs), pairs, dt, cfg);
+    }
+
+    private static DpoLoss.Outputs loss(SameDiff sd, SDVariable seqLogps, int pairs, DataType dt, DpoConfig cfg) {
         SDVariable ref = sd.placeHolder(REF_LOGPS, dt, pairs, 2);
         SDVariable counts = sd.placeHolder(COUNTS, dt, 2L * pairs);
-        SDVariable chosen = lp.seqLogps().get(SDIndex.interval(0, pairs));
-        SDVariable rejected = lp.seqLogps().get(SDIndex.interval(pairs, 2 * pairs));
+        SDVariable chosen = seqLogps.get(SDIndex.interval(0, pairs));
+        SDVariable rejected = seqLogps.get(SDIndex.interval(pairs, 2 * pairs));
         DpoLoss.Inputs in = new DpoLoss.Inputs(chosen, rejected,
                 ref.get(SDIndex.all(), SDIndex.point(0)), ref.get(SDIndex.all(), SDIndex.point(1)),
                 counts.get(SDIndex.interval(0, pairs)), counts.get(SDIndex.interval(pairs, 2 * pairs)));
@@ -52,6 +65,13 @@ public final class DpoGraph {
     /** Placeholder values for a pair batch padded to T. */
     public static Map<String, INDArray> placeholders(List<PreferencePair> pairs, SequenceBatch seqs, DataType dt) {
         Map<String, INDArray> m = seqs.placeholders(dt);
+        m.putAll(lossPlaceholders(pairs, seqs, dt));
+        return m;
+    }
+
+    /** The reference log-probs and completion counts of a pair batch (the loss graph's own placeholders). */
+    public static Map<String, INDArray> lossPlaceholders(List<PreferencePair> pairs, SequenceBatch seqs, DataType dt) {
+        Map<String, INDArray> m = new java.util.HashMap<>();
         int b = pairs.size();
         double[] ref = new double[2 * b];
         for (int i = 0; i < b; i++) {

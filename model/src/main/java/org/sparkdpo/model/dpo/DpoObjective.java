@@ -10,6 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.arch.LinearModule;
 import org.sparkdpo.model.arch.ModelGraph;
+import org.sparkdpo.model.exec.BlockwiseLm;
 import org.sparkdpo.model.logprob.LogProbGraph;
 import org.sparkdpo.model.logprob.SequenceBatch;
 import org.sparkdpo.model.lora.LoraBindings;
@@ -39,6 +40,10 @@ public final class DpoObjective {
     private final LoraConfig lora;
     private final List<LinearModule> modules;
     private final DpoConfig cfg;
+    private final boolean gradientCheckpointing;
+    private final BlockwiseLm blockwise;
+    private final Map<Integer, SameDiff> lossGraphs = new HashMap<>();
+    private BlockwiseLm.Step lastBlockwise;
     private final Map<List<Integer>, SameDiff> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<List<Integer>, SameDiff> e) {
@@ -47,14 +52,37 @@ public final class DpoObjective {
     };
 
     public DpoObjective(BaseWeights base, LoraConfig lora, List<LinearModule> modules, DpoConfig cfg) {
+        this(base, lora, modules, cfg, false, 0);
+    }
+
+    /**
+     * @param gradientCheckpointing training steps run block by block and recompute each block's forward in the
+     *                              backward sweep ({@link BlockwiseLm}): memory of one block instead of the whole
+     *                              model's activations, for one more forward pass
+     * @param headChunkRows         scored rows per output-head chunk of the block-wise path (0: automatic)
+     */
+    public DpoObjective(BaseWeights base, LoraConfig lora, List<LinearModule> modules, DpoConfig cfg,
+                        boolean gradientCheckpointing, int headChunkRows) {
         this.base = base;
         this.lora = lora;
         this.modules = List.copyOf(modules);
         this.cfg = cfg;
+        this.gradientCheckpointing = gradientCheckpointing;
+        this.blockwise = new BlockwiseLm(base, this.modules, lora.r(), lora.scaling(), lora.loraDropout() > 0, headChunkRows);
     }
 
     public DpoConfig config() {
         return cfg;
+    }
+
+    /**
+     * Where the last block-wise evaluation's time went, in seconds ({@code forward_s}, {@code head_s},
+     * {@code backward_s}); empty when the last call ran the one-graph path.
+     */
+    public Map<String, Double> lastProfile() {
+        if (lastBlockwise == null) return Map.of();
+        return Map.of("forward_s", lastBlockwise.forwardS(), "head_s", lastBlockwise.headS(),
+                "backward_s", lastBlockwise.backwardS());
     }
 
     /**
@@ -80,21 +108,24 @@ public final class DpoObjective {
         int t = seqs.paddedLength();
         DataType dt = base.dtype();
         int rows = seqs.paddedRows();
-        SameDiff sd = graphs.computeIfAbsent(List.of(b, t, rows), k -> build(b, t, rows));
-        for (Map.Entry<String, INDArray> e : loraArrays.entrySet()) {
-            SDVariable v = sd.getVariable(e.getKey());
-            if (v == null) throw new IllegalArgumentException("no LoRA variable " + e.getKey() + " in the objective");
-            sd.associateArrayWithVariable(e.getValue(), v);
-        }
-        Map<String, INDArray> ph = DpoGraph.placeholders(pairs, seqs, dt);
+        Map<String, INDArray> masks = Map.of();
         if (lora.loraDropout() > 0) {
             double p = gradients ? lora.loraDropout() : 0.0;
-            ph.putAll(LoraDropout.masks(modules, p, 2 * b * t, dropoutSeed, dt));
+            masks = LoraDropout.masks(modules, p, 2 * b * t, dropoutSeed, dt);
         }
         List<String> outs = List.of(DpoLoss.LOSS, DpoLoss.PAIR_LOSSES, LogProbGraph.SEQ_LOGPS, LogProbGraph.SEQ_LOGIT_SUMS);
         Map<String, INDArray> values;
         Map<String, INDArray> grads = Map.of();
-        if (gradients) {
+        lastBlockwise = null;
+        if (gradients && !gradientCheckpointing) {
+            SameDiff sd = graphs.computeIfAbsent(List.of(b, t, rows), k -> build(b, t, rows));
+            for (Map.Entry<String, INDArray> e : loraArrays.entrySet()) {
+                SDVariable v = sd.getVariable(e.getKey());
+                if (v == null) throw new IllegalArgumentException("no LoRA variable " + e.getKey() + " in the objective");
+                sd.associateArrayWithVariable(e.getValue(), v);
+            }
+            Map<String, INDArray> ph = DpoGraph.placeholders(pairs, seqs, dt);
+            ph.putAll(masks);
             List<String> vars = new ArrayList<>();
             for (LinearModule m : modules) {
                 vars.add(LoraBindings.varName(m.path(), 'A'));
@@ -106,7 +137,8 @@ public final class DpoObjective {
             values = og.getOutputs();
             grads = og.getGradients();
         } else {
-            values = org.sparkdpo.model.nn.WorkspaceSessions.run(sd, () -> detach(sd.output(ph, outs)));
+            values = new HashMap<>();
+            grads = blockwise(pairs, seqs, loraArrays, masks, gradients, values);
         }
         double loss = values.get(DpoLoss.LOSS).getDouble(0);
         double[] pairLosses = values.get(DpoLoss.PAIR_LOSSES).toDoubleVector();
@@ -128,6 +160,49 @@ public final class DpoObjective {
         }
         DpoStats stats = DpoStats.of(loss, cfg.beta(), policyConv, ref, logitSums, counts, base.model().config().vocabSize());
         return new Result(loss, pairLosses, policy, logitSums, counts, stats, new HashMap<>(grads));
+    }
+
+    /**
+     * Log-probs through {@link BlockwiseLm} (chunked head; with gradients, checkpointed blocks) and the loss in
+     * its own small graph, whose gradient with respect to the sequence log-probs seeds the backward sweep.
+     * Puts the loss graph's outputs and the sequence sums into {@code values}; returns the LoRA gradients.
+     */
+    private Map<String, INDArray> blockwise(List<PreferencePair> pairs, SequenceBatch seqs, Map<String, INDArray> loraArrays,
+                                            Map<String, INDArray> masks, boolean gradients, Map<String, INDArray> values) {
+        int b = pairs.size();
+        DataType dt = base.dtype();
+        SameDiff loss = lossGraphs.computeIfAbsent(b, k -> {
+            SameDiff sd = SameDiff.create();
+            sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+            DpoGraph.buildLoss(sd, b, dt, cfg);
+            org.sparkdpo.model.nn.GradFunctions.ensure(sd);
+            return sd;
+        });
+        Map<String, INDArray> ph = DpoGraph.lossPlaceholders(pairs, seqs, dt);
+        List<String> outs = List.of(DpoLoss.LOSS, DpoLoss.PAIR_LOSSES);
+        java.util.function.UnaryOperator<double[]> lossGradient = seqLogps -> {
+            ph.put(DpoGraph.POLICY_LOGPS, Nd4j.create(seqLogps, new long[]{seqLogps.length}, DataType.DOUBLE).castTo(dt));
+            OutAndGrad og = loss.calculateGradientsAndOutputs(BlockwiseLm.bindInputs(loss, ph), outs,
+                    List.of(DpoGraph.POLICY_LOGPS));
+            values.putAll(detach(og.getOutputs()));
+            return og.getGradients().get(DpoGraph.POLICY_LOGPS).toDoubleVector();
+        };
+        BlockwiseLm.Step step;
+        if (gradients) {
+            step = blockwise.step(seqs, loraArrays, masks, lossGradient);
+        } else {
+            step = new BlockwiseLm.Step(blockwise.score(seqs, loraArrays, masks), Map.of(), 0, 0, 0);
+            double[] seqLogps = step.scores().perSequence(step.scores().tokenLogps(), seqs);
+            ph.put(DpoGraph.POLICY_LOGPS, Nd4j.create(seqLogps, new long[]{seqLogps.length}, DataType.DOUBLE).castTo(dt));
+            values.putAll(detach(loss.output(BlockwiseLm.bindInputs(loss, ph), outs)));
+        }
+        lastBlockwise = step;
+        BlockwiseLm.RowScores r = step.scores();
+        double[] seqLogps = r.perSequence(r.tokenLogps(), seqs);
+        double[] logitSums = r.perSequence(r.logitSums(), seqs);
+        values.put(LogProbGraph.SEQ_LOGPS, Nd4j.createFromArray(seqLogps));
+        values.put(LogProbGraph.SEQ_LOGIT_SUMS, Nd4j.createFromArray(logitSums));
+        return step.gradients();
     }
 
     private static Map<String, INDArray> detach(Map<String, INDArray> m) {

@@ -1,38 +1,53 @@
 package org.sparkdpo.model.logprob;
 
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.arch.BaseWeights;
-import org.sparkdpo.model.arch.ModelGraph;
+import org.sparkdpo.model.arch.LinearModule;
+import org.sparkdpo.model.exec.BlockwiseLm;
 import org.sparkdpo.model.lora.LoraAdapter;
 import org.sparkdpo.model.lora.LoraBindings;
 
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Forward-only completion scoring with the base model, or base + a LoRA adapter. One graph is built per
- * batch shape (S, T) and reused; keep batch shapes few (bucketed lengths) to keep graph building rare.
+ * Forward-only completion scoring with the base model, or base + a LoRA adapter, block by block with the
+ * output head on chunks of scored rows ({@link BlockwiseLm}): memory of one block and one logits chunk, whatever
+ * the batch. Graphs are built per batch shape (S, T) and reused; keep batch shapes few (bucketed lengths).
  * Not thread-safe: use one scorer per thread (they share the per-JVM base weights).
  */
 public final class CompletionScorer {
-    private static final int MAX_GRAPHS = 48;
-
     private final BaseWeights base;
-    private final LoraAdapter adapter;
-    private final Map<List<Integer>, SameDiff> graphs = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<List<Integer>, SameDiff> e) {
-            return size() > MAX_GRAPHS;
-        }
-    };
+    private final BlockwiseLm lm;
+    private final Map<String, INDArray> loraArrays = new HashMap<>();
 
     /** @param adapter null for the reference (base) model */
     public CompletionScorer(BaseWeights base, LoraAdapter adapter) {
+        this(base, adapter, 0);
+    }
+
+    /**
+     * @param adapter       null for the reference (base) model
+     * @param headChunkRows scored rows per output-head chunk (0: automatic, about 2^23 logits per chunk)
+     */
+    public CompletionScorer(BaseWeights base, LoraAdapter adapter, int headChunkRows) {
         this.base = base;
-        this.adapter = adapter == null ? null : adapter.castTo(base.dtype());
+        List<LinearModule> modules = List.of();
+        int rank = 0;
+        double scaling = 0;
+        if (adapter != null) {
+            LoraAdapter cast = adapter.castTo(base.dtype());
+            modules = cast.pairs().stream().map(LoraAdapter.Pair::module).toList();
+            rank = cast.config().r();
+            scaling = cast.config().scaling();
+            for (LoraAdapter.Pair p : cast.pairs()) {
+                loraArrays.put(LoraBindings.varName(p.module().path(), 'A'), p.a());
+                loraArrays.put(LoraBindings.varName(p.module().path(), 'B'), p.b());
+            }
+        }
+        this.lm = new BlockwiseLm(base, modules, rank, scaling, false, headChunkRows);
     }
 
     public BaseWeights base() {
@@ -47,41 +62,19 @@ public final class CompletionScorer {
             throw new IllegalArgumentException("a sequence of " + batch.paddedLength() + " tokens exceeds the model's "
                     + maxPositions + " positions");
         }
-        SameDiff sd = graph(batch.numSequences(), batch.paddedLength(), batch.paddedRows());
-        Map<String, INDArray> ph = batch.placeholders(base.dtype());
-        Map<String, double[]> out = org.sparkdpo.model.nn.WorkspaceSessions.run(sd, () -> {
-            Map<String, double[]> v = new java.util.HashMap<>();
-            sd.output(ph, LogProbGraph.TOKEN_LOGPS, LogProbGraph.SEQ_LOGPS, LogProbGraph.SEQ_LOGIT_SUMS)
-                    .forEach((k, a) -> v.put(k, a.toDoubleVector()));
-            return v;
-        });
-        double[] sums = out.get(LogProbGraph.SEQ_LOGPS);
-        double[] logitSums = out.get(LogProbGraph.SEQ_LOGIT_SUMS);
-        double[] tokens = out.get(LogProbGraph.TOKEN_LOGPS);
+        BlockwiseLm.RowScores r = lm.score(batch, loraArrays, Map.of());
+        double[] tokens = r.tokenLogps();
         int[] counts = batch.counts();
         double[][] perToken = new double[counts.length][];
         int k = 0;
         for (int i = 0; i < counts.length; i++) {
-            perToken[i] = java.util.Arrays.copyOfRange(tokens, k, k + counts[i]);
+            perToken[i] = Arrays.copyOfRange(tokens, k, k + counts[i]);
             k += counts[i];
         }
-        return new CompletionScores(sums, counts, logitSums, perToken);
+        return new CompletionScores(r.perSequence(tokens, batch), counts, r.perSequence(r.logitSums(), batch), perToken);
     }
 
     public CompletionScores score(List<Completion> seqs) {
         return score(seqs, 0);
-    }
-
-    private SameDiff graph(int s, int t, int rows) {
-        return graphs.computeIfAbsent(List.of(s, t, rows), k -> build(s, t, rows));
-    }
-
-    private SameDiff build(int s, int t, int rows) {
-        SameDiff sd = SameDiff.create();
-        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
-        ModelGraph g = adapter == null ? ModelGraph.frozen(sd, base)
-                : ModelGraph.withLora(sd, base, LoraBindings.of(sd, adapter, false, false), adapter.config().scaling());
-        LogProbGraph.build(g, s, t, rows);
-        return sd;
     }
 }

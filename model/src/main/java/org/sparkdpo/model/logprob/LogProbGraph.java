@@ -18,6 +18,10 @@ import org.sparkdpo.model.nn.Ops;
  * segment sum has a native backward pass. The number of scored rows N is padded up to its {@link LengthBuckets}
  * bucket, at least {@link #MIN_ROWS} (padding rows are all-zero and carry no weight), so that a few graphs serve
  * every batch.
+ *
+ * <p>This whole-batch graph materialises [N x vocabulary] logits; it is the one-graph training path of
+ * {@link org.sparkdpo.model.dpo.DpoObjective}. Scoring and checkpointed training use
+ * {@link org.sparkdpo.model.exec.BlockwiseLm}, which runs the same {@link #headRows} on chunks of rows.
  */
 public final class LogProbGraph {
     public static final String IDS = "ids";
@@ -36,6 +40,24 @@ public final class LogProbGraph {
 
     private LogProbGraph() {}
 
+    /** Per-row outputs of the head: the target token's log-prob [N] and the row's logit sum [N]. */
+    public record HeadRows(SDVariable tokenLogps, SDVariable logitSums) {}
+
+    /**
+     * The output head on N final-normed rows [N, E] with their target ids [N]: logits [N, V], log-sum-exp, the
+     * target's log-prob. Every output row depends on its input row only, which lets callers run the head on
+     * chunks of rows.
+     */
+    public static HeadRows headRows(ModelGraph g, SDVariable normed, SDVariable targets, int rows) {
+        SameDiff sd = g.sd();
+        SDVariable head = g.base().model().lmHead(g);                                             // [V, E]
+        SDVariable logits = sd.mmul(normed, head, false, true, false);                            // [N, V]
+        // written out: ND4J's fused sparse softmax cross-entropy ignores the incoming gradient in its backward pass
+        SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
+        SDVariable targetLogits = normed.mul(g.rowsOf(head, targets)).sum(1);                     // [N]
+        return new HeadRows(targetLogits.sub(lse), logits.sum(1));
+    }
+
     /** Scored rows padded to their bucket: the smallest of 64, 96, 128, 192, 256, 384, ... that holds n. */
     public static int paddedRows(int n) {
         return LengthBuckets.of(Math.max(n, MIN_ROWS), 0);
@@ -53,17 +75,13 @@ public final class LogProbGraph {
         SDVariable targets = sd.placeHolder(TARGETS, DataType.INT64, rows);
         SDVariable segments = sd.placeHolder(SEGMENTS, dt, s, rows);
 
-        SDVariable hidden = model.hiddenStates(g, ids, positions, s, t);                         // [S*T, E]
-        SDVariable scored = sd.unsortedSegmentSum(hidden, rowSegments, rows + 1)
+        SDVariable stream = model.residualStream(g, ids, positions, s, t);                       // [S*T, E]
+        SDVariable scored = sd.unsortedSegmentSum(stream, rowSegments, rows + 1)
                 .get(SDIndex.interval(0, rows));                                                   // [N, E]
-        SDVariable head = model.lmHead(g);                                                         // [V, E]
-        SDVariable logits = sd.mmul(scored, head, false, true, false);                             // [N, V]
-        // written out: ND4J's fused sparse softmax cross-entropy ignores the incoming gradient in its backward pass
-        SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
-        SDVariable targetLogits = scored.mul(g.rowsOf(head, targets)).sum(1);                      // [N]
-        SDVariable tokenLogps = sd.identity(TOKEN_LOGPS, targetLogits.sub(lse));
+        HeadRows h = headRows(g, model.finalNorm(g, scored), targets, rows);
+        SDVariable tokenLogps = sd.identity(TOKEN_LOGPS, h.tokenLogps());
         SDVariable seqLogps = sd.mmul(segments, tokenLogps.reshape(rows, 1)).reshape(s).rename(SEQ_LOGPS);
-        SDVariable logitSums = sd.mmul(segments, logits.sum(true, 1)).reshape(s).rename(SEQ_LOGIT_SUMS);
+        SDVariable logitSums = sd.mmul(segments, h.logitSums().reshape(rows, 1)).reshape(s).rename(SEQ_LOGIT_SUMS);
         return new Outputs(tokenLogps, seqLogps, logitSums);
     }
 }

@@ -75,6 +75,21 @@ public final class SequenceBatch {
         return t;
     }
 
+    /** Flat row index (sequence * T + position) of the hidden state that predicts each completion token. */
+    public long[] scoredRows() {
+        return rows.clone();
+    }
+
+    /** The completion token each scored row predicts. */
+    public long[] targets() {
+        return targets.clone();
+    }
+
+    /** The sequence each scored row belongs to. */
+    public int[] sequenceOfRow() {
+        return seqOfToken.clone();
+    }
+
     /** Completion token count of each sequence. */
     public int[] counts() {
         return counts.clone();

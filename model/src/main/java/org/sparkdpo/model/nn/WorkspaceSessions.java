@@ -26,7 +26,12 @@ import java.util.function.Supplier;
  * detached before {@link #run} returns (SameDiff allocates requested outputs detached).
  *
  * <p>The price is memory: the block holds everything one execution allocates (not only its live set), per thread;
- * e.g. about 4.8 GB for a training step of 16 sequences x 128 tokens with a 50k vocabulary. The system property
+ * e.g. about 4.6 GB for a one-graph training step of 16 sequences x 128 tokens with a 50k vocabulary. Executions
+ * that are small graphs (one transformer block, one head chunk: {@link org.sparkdpo.model.exec.BlockwiseLm})
+ * share the same block, which then settles at the largest of them (0.6 GB for that step with gradient
+ * checkpointing). Measured in M2.1 and not better: ND4J's {@code ArrayCacheMemoryMgr} with the session's
+ * release calls enabled on the gradient function, and a manager that closes each array the session releases;
+ * both peaked above this workspace (the arrays backward needs stay live to the end of the execution anyway). The system property
  * {@value #PROPERTY}{@code =false} turns the workspace off (ND4J's own allocation: slower, less memory).
  */
 public final class WorkspaceSessions {
@@ -54,6 +59,15 @@ public final class WorkspaceSessions {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONF, WORKSPACE)) {
             return body.get();
         }
+    }
+
+    /**
+     * Bytes this thread's workspace currently reserves (0 when it has none or workspaces are off): the memory a
+     * graph execution of this thread holds between executions, which must not grow from step to step.
+     */
+    public static long currentThreadBytes() {
+        if (!ENABLED || !Nd4j.getWorkspaceManager().checkIfWorkspaceExists(WORKSPACE)) return 0;
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(CONF, WORKSPACE).getCurrentSize();
     }
 
     /** Working arrays in the active workspace; requested outputs detached, so they outlive it. */

@@ -1,0 +1,388 @@
+package org.sparkdpo.model.exec;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.sparkdpo.model.arch.BaseWeights;
+import org.sparkdpo.model.arch.CausalLm;
+import org.sparkdpo.model.arch.LinearModule;
+import org.sparkdpo.model.arch.ModelGraph;
+import org.sparkdpo.model.logprob.LogProbGraph;
+import org.sparkdpo.model.logprob.SequenceBatch;
+import org.sparkdpo.model.lora.LoraBindings;
+import org.sparkdpo.model.nn.GradFunctions;
+import org.sparkdpo.model.nn.WorkspaceSessions;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs a causal LM as a chain of small SameDiff graphs instead of one graph per batch: the embedding, one graph
+ * per transformer block, and the output head on chunks of scored rows. Java carries the residual stream from
+ * graph to graph, so a graph execution only ever holds one block (or one head chunk) of intermediate arrays, and
+ * the per-thread workspace of {@link WorkspaceSessions} is sized by the largest of them instead of by a whole
+ * step.
+ *
+ * <p>The output head (final norm, projection to the vocabulary, log-softmax, the target's log-prob) runs on at
+ * most {@link #chunkRows()} scored rows at a time, forward and backward, so at most one chunk of
+ * [rows x vocabulary] logits is alive; prompt and padding rows never reach it.
+ *
+ * <p>Training ({@link #step}) is activation checkpointing per block: the forward sweep keeps only each block's
+ * input [S*T, E]; the backward sweep re-runs block i's forward inside its gradient graph with the incoming
+ * gradient dL/dx_{i+1} as a placeholder g (the graph's loss is sum(x_{i+1} * g), whose gradient is exactly the
+ * chained one), yielding the block's LoRA gradients and dL/dx_i. Because a head row's log-prob depends on that
+ * row only, the head runs forward and backward once, before the loss is known: it yields each row's gradient
+ * d logp/d h, which the loss's dL/d logp then scales per row.
+ *
+ * <p>LoRA matrices are graph variables whose arrays are associated per call (views into a trainer's parameter
+ * vector work); dropout masks are placeholders. Not thread-safe: one instance per thread.
+ */
+public final class BlockwiseLm {
+    static final String X = "x";
+    static final String X_OUT = "x_out";
+    static final String GRAD_OUT = "grad_out";
+    static final String HEAD_IN = "head_in";
+    static final String HEAD_LOGIT_SUMS = "head_logit_sums";
+    /** Batch shapes (S, T) whose graphs are kept, as the one-graph scorer and objective keep 48 whole graphs. */
+    private static final int MAX_SHAPES = 48;
+    /** Elements of one [rows x vocabulary] logits chunk that the default chunk size aims at (32 MiB in float32). */
+    private static final long CHUNK_ELEMENTS = 1L << 23;
+
+    /** Per scored row (in {@link SequenceBatch#scoredRows()} order): the target's log-prob and the row's logit sum. */
+    public record RowScores(double[] tokenLogps, double[] logitSums) {
+        /** Sums per sequence of a batch. */
+        public double[] perSequence(double[] rowValues, SequenceBatch batch) {
+            double[] out = new double[batch.numSequences()];
+            int[] seqOf = batch.sequenceOfRow();
+            for (int k = 0; k < seqOf.length; k++) out[seqOf[k]] += rowValues[k];
+            return out;
+        }
+    }
+
+    /**
+     * A training step's row scores, the gradient of the loss with respect to every LoRA matrix, and where the
+     * time went (seconds): the forward sweep over the blocks, the head chunks (forward and backward, plus the
+     * loss), and the backward sweep (each block recomputed, then differentiated).
+     */
+    public record Step(RowScores scores, Map<String, INDArray> gradients, double forwardS, double headS, double backwardS) {}
+
+    private final BaseWeights base;
+    private final CausalLm model;
+    private final Map<String, LinearModule> loraModules = new LinkedHashMap<>();
+    private final int loraRank;
+    private final double loraScaling;
+    private final boolean dropoutMasks;
+    private final int chunkRows;
+    private final int maxGraphs;
+    private final Map<List<Object>, Graph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Graph> e) {
+            return size() > maxGraphs;
+        }
+    };
+
+    /** One built graph and the LoRA variables (in creation order) that it holds. */
+    private record Graph(SameDiff sd, List<String> loraVars) {}
+
+    /**
+     * @param loraModules  modules that carry LoRA (empty: the base model)
+     * @param dropoutMasks whether LoRA inputs are multiplied by dropout-mask placeholders
+     * @param chunkRows    scored rows per head chunk; 0 picks about 2^23 logits per chunk
+     */
+    public BlockwiseLm(BaseWeights base, List<LinearModule> loraModules, int loraRank, double loraScaling,
+                       boolean dropoutMasks, int chunkRows) {
+        this.base = base;
+        this.model = base.model();
+        for (LinearModule m : loraModules) this.loraModules.put(m.path(), m);
+        this.loraRank = loraRank;
+        this.loraScaling = loraScaling;
+        this.dropoutMasks = dropoutMasks;
+        this.chunkRows = chunkRows > 0 ? chunkRows : defaultChunkRows(model.config().vocabSize());
+        // per shape: the embedding and every block forward and gradient graph; plus the few head chunk graphs
+        this.maxGraphs = MAX_SHAPES * (2 * model.config().numLayers() + 1) + 16;
+    }
+
+    /** The largest row bucket (see {@link LogProbGraph#paddedRows}) whose logits stay within 2^23 elements. */
+    static int defaultChunkRows(int vocab) {
+        int rows = LogProbGraph.MIN_ROWS;
+        while (true) {
+            int next = LogProbGraph.paddedRows(rows + 1);
+            if ((long) next * vocab > CHUNK_ELEMENTS || next > 4096) return rows;
+            rows = next;
+        }
+    }
+
+    public int chunkRows() {
+        return chunkRows;
+    }
+
+    /** Forward only: per-row target log-probs and logit sums. */
+    public RowScores score(SequenceBatch batch, Map<String, INDArray> lora, Map<String, INDArray> masks) {
+        return run(batch, lora, masks, null).scores();
+    }
+
+    /**
+     * Forward and backward with checkpointed blocks.
+     *
+     * @param lossGradient given the per-sequence log-prob sums, returns dL/d(sum) per sequence
+     */
+    public Step step(SequenceBatch batch, Map<String, INDArray> lora, Map<String, INDArray> masks,
+                     UnaryOperator<double[]> lossGradient) {
+        return run(batch, lora, masks, lossGradient);
+    }
+
+    private Step run(SequenceBatch batch, Map<String, INDArray> lora, Map<String, INDArray> masks,
+                     UnaryOperator<double[]> lossGradient) {
+        boolean train = lossGradient != null;
+        DataType dt = base.dtype();
+        int s = batch.numSequences();
+        int t = batch.paddedLength();
+        int layers = model.config().numLayers();
+        Map<String, INDArray> batchPh = batch.placeholders(dt);
+        INDArray positions = batchPh.get(LogProbGraph.POSITIONS);
+
+        long t0 = System.nanoTime();
+        Graph embed = graph(List.of("embed", s, t), () -> buildEmbed(s, t));
+        INDArray x = output(embed, Map.of(LogProbGraph.IDS, batchPh.get(LogProbGraph.IDS),
+                LogProbGraph.POSITIONS, positions), X_OUT).get(X_OUT);
+        INDArray[] blockInputs = new INDArray[layers];
+        for (int i = 0; i < layers; i++) {
+            // training runs the forward sweep on the gradient graphs too: one graph per block to build, not two
+            Graph g = blockGraph(i, s, t, train);
+            Map<String, INDArray> ph = blockPlaceholders(g, x, positions, masks);
+            blockInputs[i] = x;
+            x = output(g, bindLora(g, lora, ph), X_OUT).get(X_OUT);
+            if (!train) blockInputs[i].close();
+        }
+
+        long t1 = System.nanoTime();
+        long[] rows = batch.scoredRows();
+        long[] targets = batch.targets();
+        int n = rows.length;
+        INDArray hidden = x.getRows(toInts(rows));                                     // [N, E]
+        x.close();
+        double[] tokenLogps = new double[n];
+        double[] logitSums = new double[n];
+        INDArray rowGrads = train ? Nd4j.create(dt, n, model.config().hiddenSize()) : null;
+        for (int from = 0; from < n; from += chunkRows) {
+            int len = Math.min(chunkRows, n - from);
+            int padded = Math.min(chunkRows, LogProbGraph.paddedRows(len));
+            Graph g = graph(List.of("head", padded, train), () -> buildHead(padded, train));
+            INDArray in = Nd4j.create(dt, padded, hidden.size(1));
+            in.get(NDArrayIndex.interval(0, len), NDArrayIndex.all())
+                    .assign(hidden.get(NDArrayIndex.interval(from, from + len), NDArrayIndex.all()));
+            long[] tg = new long[padded];
+            System.arraycopy(targets, from, tg, 0, len);
+            Map<String, INDArray> ph = Map.of(HEAD_IN, in, LogProbGraph.TARGETS, Nd4j.createFromArray(tg));
+            Map<String, INDArray> out;
+            if (train) {
+                OutAndGrad og = gradients(g, ph, List.of(LogProbGraph.TOKEN_LOGPS, HEAD_LOGIT_SUMS), List.of(HEAD_IN));
+                out = og.getOutputs();
+                INDArray d = og.getGradients().get(HEAD_IN);
+                rowGrads.get(NDArrayIndex.interval(from, from + len), NDArrayIndex.all())
+                        .assign(d.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()));
+                d.close();
+            } else {
+                out = output(g, ph, LogProbGraph.TOKEN_LOGPS, HEAD_LOGIT_SUMS);
+            }
+            copyInto(out.get(LogProbGraph.TOKEN_LOGPS), tokenLogps, from, len);
+            copyInto(out.get(HEAD_LOGIT_SUMS), logitSums, from, len);
+            out.values().forEach(INDArray::close);
+            in.close();
+        }
+        hidden.close();
+        RowScores scores = new RowScores(tokenLogps, logitSums);
+        if (!train) return new Step(scores, Map.of(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, 0);
+
+        // dL/dh_k = dL/dsum_{seq(k)} * dlogp_k/dh_k, scattered back to the rows of the residual stream
+        double[] seqGrad = lossGradient.apply(scores.perSequence(tokenLogps, batch));
+        int[] seqOf = batch.sequenceOfRow();
+        double[] rowScale = new double[n];
+        for (int k = 0; k < n; k++) rowScale[k] = seqGrad[seqOf[k]];
+        rowGrads.muliColumnVector(Nd4j.create(rowScale, new long[]{n, 1}, DataType.DOUBLE).castTo(dt));
+        INDArray dx = Nd4j.create(dt, (long) s * t, model.config().hiddenSize());
+        for (int k = 0; k < n; k++) dx.putRow(rows[k], rowGrads.getRow(k));
+        rowGrads.close();
+        long t2 = System.nanoTime();
+
+        Map<String, INDArray> grads = new HashMap<>();
+        for (int i = layers - 1; i >= 0; i--) {
+            Graph g = blockGraph(i, s, t, true);
+            boolean needInputGrad = i > 0;
+            if (g.loraVars().isEmpty() && !needInputGrad) break;
+            Map<String, INDArray> ph = blockPlaceholders(g, blockInputs[i], positions, masks);
+            ph.put(GRAD_OUT, dx);
+            List<String> wanted = new ArrayList<>(g.loraVars());
+            if (needInputGrad) wanted.add(X);
+            Map<String, INDArray> r = gradients(g, bindLora(g, lora, ph), List.of(), wanted).getGradients();
+            for (String v : g.loraVars()) grads.put(v, r.get(v));
+            dx.close();
+            blockInputs[i].close();
+            dx = needInputGrad ? r.get(X) : null;
+        }
+        if (dx != null) dx.close();
+        return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+    }
+
+    private static int[] toInts(long[] v) {
+        int[] o = new int[v.length];
+        for (int i = 0; i < v.length; i++) o[i] = Math.toIntExact(v[i]);
+        return o;
+    }
+
+    private static void copyInto(INDArray a, double[] dst, int from, int len) {
+        double[] v = a.toDoubleVector();
+        System.arraycopy(v, 0, dst, from, len);
+    }
+
+    private Map<String, INDArray> blockPlaceholders(Graph g, INDArray x, INDArray positions, Map<String, INDArray> masks) {
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(X, x);
+        ph.put(LogProbGraph.POSITIONS, positions);
+        if (dropoutMasks) {
+            for (Map.Entry<String, INDArray> e : masks.entrySet()) {
+                if (g.sd().hasVariable(e.getKey())) ph.put(e.getKey(), e.getValue());
+            }
+        }
+        return ph;
+    }
+
+    private static Map<String, INDArray> bindLora(Graph g, Map<String, INDArray> lora, Map<String, INDArray> ph) {
+        for (String v : g.loraVars()) {
+            INDArray a = lora.get(v);
+            if (a == null) throw new IllegalArgumentException("no array for LoRA variable " + v);
+            g.sd().associateArrayWithVariable(a, g.sd().getVariable(v));
+        }
+        return ph;
+    }
+
+    private Graph blockGraph(int layer, int s, int t, boolean train) {
+        return graph(List.of("block", layer, s, t, train), () -> buildBlock(layer, s, t, train));
+    }
+
+    private Graph graph(List<Object> key, java.util.function.Supplier<Graph> build) {
+        Graph g = graphs.get(key);
+        if (g == null) {
+            g = build.get();
+            graphs.put(key, g);
+        }
+        return g;
+    }
+
+    private static SameDiff newGraph() {
+        SameDiff sd = SameDiff.create();
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+        return sd;
+    }
+
+    private Graph buildEmbed(int s, int t) {
+        SameDiff sd = newGraph();
+        long st = (long) s * t;
+        SDVariable ids = sd.placeHolder(LogProbGraph.IDS, DataType.INT64, st);
+        SDVariable pos = sd.placeHolder(LogProbGraph.POSITIONS, DataType.INT64, st);
+        sd.identity(X_OUT, model.embed(ModelGraph.frozen(sd, base), ids, pos));
+        return new Graph(sd, List.of());
+    }
+
+    private Graph buildBlock(int layer, int s, int t, boolean train) {
+        SameDiff sd = newGraph();
+        DataType dt = base.dtype();
+        long st = (long) s * t;
+        SDVariable x = input(sd, X, dt, train, st, model.config().hiddenSize());
+        SDVariable pos = sd.placeHolder(LogProbGraph.POSITIONS, DataType.INT64, st);
+        List<String> vars = new ArrayList<>();
+        ModelGraph g = ModelGraph.withLazyLora(sd, base, path -> {
+            LinearModule m = loraModules.get(path);
+            if (m == null) return null;
+            String a = LoraBindings.varName(path, 'A');
+            String b = LoraBindings.varName(path, 'B');
+            vars.add(a);
+            vars.add(b);
+            SDVariable mask = dropoutMasks
+                    ? sd.placeHolder(LoraBindings.dropoutMaskName(path), dt, -1, m.in()) : null;
+            return new ModelGraph.LoraBinding(sd.var(a, Nd4j.zeros(dt, loraRank, m.in())),
+                    sd.var(b, Nd4j.zeros(dt, m.out(), loraRank)), mask);
+        }, loraScaling);
+        SDVariable out = sd.identity(X_OUT, model.block(g, layer, x, pos, s, t));
+        if (train) {
+            SDVariable upstream = sd.placeHolder(GRAD_OUT, dt, st, model.config().hiddenSize());
+            sd.setLossVariables(out.mul(upstream).sum().rename("block_loss"));
+            GradFunctions.ensure(sd);
+        }
+        return new Graph(sd, List.copyOf(vars));
+    }
+
+    /**
+     * The head on {@code rows} hidden rows: final norm, logits against the [V, E] head, log-sum-exp written out
+     * (see {@link org.sparkdpo.model.nn.Ops#logSumExpRows}), the target's log-prob and each row's logit sum.
+     * For training, the loss is the sum of the rows' log-probs, whose gradient row k is d logp_k / d h_k.
+     */
+    private Graph buildHead(int rows, boolean train) {
+        SameDiff sd = newGraph();
+        DataType dt = base.dtype();
+        ModelGraph g = ModelGraph.frozen(sd, base);
+        SDVariable in = input(sd, HEAD_IN, dt, train, rows, model.config().hiddenSize());
+        SDVariable targets = sd.placeHolder(LogProbGraph.TARGETS, DataType.INT64, rows);
+        LogProbGraph.HeadRows h = LogProbGraph.headRows(g, model.finalNorm(g, in), targets, rows);
+        SDVariable tok = sd.identity(LogProbGraph.TOKEN_LOGPS, h.tokenLogps());
+        sd.identity(HEAD_LOGIT_SUMS, h.logitSums());
+        if (train) {
+            sd.setLossVariables(tok.sum().rename("head_loss"));
+            GradFunctions.ensure(sd);
+        }
+        return new Graph(sd, List.of());
+    }
+
+    /**
+     * A graph input: a placeholder, or for gradient graphs a variable whose array is associated per call, because
+     * SameDiff M2.1 refuses to build a gradient function for a graph without trainable variables and gives no
+     * gradient for placeholders.
+     */
+    public static SDVariable input(SameDiff sd, String name, DataType dt, boolean differentiable, long... shape) {
+        return differentiable ? sd.var(name, Nd4j.zeros(dt, shape)) : sd.placeHolder(name, dt, shape);
+    }
+
+    /** Binds {@code ph}'s entries that are variables of {@code sd} (see {@link #input}); returns the rest. */
+    public static Map<String, INDArray> bindInputs(SameDiff sd, Map<String, INDArray> ph) {
+        Map<String, INDArray> rest = new HashMap<>();
+        for (Map.Entry<String, INDArray> e : ph.entrySet()) {
+            SDVariable v = sd.getVariable(e.getKey());
+            if (v != null && v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
+                sd.associateArrayWithVariable(e.getValue(), v);
+            } else {
+                rest.put(e.getKey(), e.getValue());
+            }
+        }
+        return rest;
+    }
+
+    private static Map<String, INDArray> output(Graph g, Map<String, INDArray> ph, String... outs) {
+        SameDiff sd = g.sd();
+        Map<String, INDArray> rest = bindInputs(sd, ph);
+        return WorkspaceSessions.run(sd, () -> detach(sd.output(rest, outs)));
+    }
+
+    private static OutAndGrad gradients(Graph g, Map<String, INDArray> ph, List<String> outs, List<String> vars) {
+        SameDiff sd = g.sd();
+        Map<String, INDArray> rest = bindInputs(sd, ph);
+        return WorkspaceSessions.run(sd.getFunction("grad"), () -> {
+            OutAndGrad og = sd.calculateGradientsAndOutputs(rest, outs, vars);
+            return new OutAndGrad(detach(og.getOutputs()), detach(og.getGradients()));
+        });
+    }
+
+    private static Map<String, INDArray> detach(Map<String, INDArray> m) {
+        Map<String, INDArray> o = new HashMap<>();
+        if (m != null) m.forEach((k, v) -> o.put(k, v.isAttached() ? v.detach() : v));
+        return o;
+    }
+}

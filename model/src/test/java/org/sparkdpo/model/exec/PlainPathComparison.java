@@ -1,0 +1,98 @@
+package org.sparkdpo.model.exec;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpo.model.OracleCases;
+import org.sparkdpo.model.arch.BaseWeights;
+import org.sparkdpo.model.arch.LinearModule;
+import org.sparkdpo.model.dpo.DpoConfig;
+import org.sparkdpo.model.dpo.DpoObjective;
+import org.sparkdpo.model.dpo.PreferencePair;
+import org.sparkdpo.model.logprob.Completion;
+import org.sparkdpo.model.logprob.CompletionScorer;
+import org.sparkdpo.model.logprob.CompletionScores;
+import org.sparkdpo.model.lora.LoraAdapter;
+import org.sparkdpo.model.lora.LoraBindings;
+import org.sparkdpo.model.lora.LoraConfig;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Shared assertions of the GPT-2 and Llama-family tests: the block-wise paths (checkpointed training, chunked
+ * head) give the values and LoRA gradients of the one-graph path, in float64, to 1e-10 relative.
+ */
+public final class PlainPathComparison {
+    public static final double REL = 1e-10;
+
+    private PlainPathComparison() {}
+
+    public static Map<String, INDArray> arrays(LoraAdapter a) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (LoraAdapter.Pair p : a.pairs()) {
+            m.put(LoraBindings.varName(p.module().path(), 'A'), p.a().dup());
+            m.put(LoraBindings.varName(p.module().path(), 'B'), p.b().dup());
+        }
+        return m;
+    }
+
+    /** The adapter's config with another LoRA dropout probability. */
+    public static LoraConfig withDropout(LoraConfig c, double p) {
+        return new LoraConfig(c.r(), c.loraAlpha(), p, c.targetModules(), c.useRslora(), c.fanInFanOut(), c.baseModelNameOrPath());
+    }
+
+    /**
+     * One training step on the one-graph path and on the checkpointed path with {@code chunkRows} head rows per
+     * chunk: loss, per-pair losses, sequence log-probs, logit sums and every LoRA gradient agree to {@link #REL}.
+     */
+    public static void assertCheckpointedStepMatches(String what, BaseWeights base, LoraAdapter adapter, LoraConfig lora,
+                                                     List<PreferencePair> pairs, DpoConfig cfg, int chunkRows) {
+        assertEquals(DataType.DOUBLE, base.dtype());
+        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
+        DpoObjective plain = new DpoObjective(base, lora, modules, cfg, false, 0);
+        DpoObjective ckpt = new DpoObjective(base, lora, modules, cfg, true, chunkRows);
+        DpoObjective.Result want = plain.run(pairs, arrays(adapter), true, 42, 0);
+        DpoObjective.Result got = ckpt.run(pairs, arrays(adapter), true, 42, 0);
+        close(what + " loss", got.loss(), want.loss());
+        for (int i = 0; i < pairs.size(); i++) {
+            close(what + " pair loss " + i, got.pairLosses()[i], want.pairLosses()[i]);
+            for (int k = 0; k < 2; k++) {
+                close(what + " logp " + k + "/" + i, got.policyLogps()[k][i], want.policyLogps()[k][i]);
+                close(what + " logit sum " + k + "/" + i, got.logitSums()[k][i], want.logitSums()[k][i]);
+            }
+        }
+        assertEquals(want.gradients().keySet(), got.gradients().keySet(), what + " gradient names");
+        for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
+            INDArray g = got.gradients().get(e.getKey());
+            double norm = e.getValue().norm2Number().doubleValue();
+            double diff = g.sub(e.getValue()).norm2Number().doubleValue();
+            assertTrue(norm > 0, what + " " + e.getKey() + " has a non-zero gradient");
+            assertTrue(diff <= REL * norm, what + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
+        }
+    }
+
+    /** Scoring with a head chunk of {@code chunkRows} rows gives every token's log-prob of the unchunked head. */
+    public static void assertChunkedScoresMatch(String what, BaseWeights base, LoraAdapter adapter, List<Completion> seqs,
+                                                int chunkRows) {
+        CompletionScores want = new CompletionScorer(base, adapter, 1 << 20).score(seqs);
+        CompletionScores got = new CompletionScorer(base, adapter, chunkRows).score(seqs);
+        int tokens = 0;
+        for (int i = 0; i < seqs.size(); i++) {
+            close(what + " sum " + i, got.sums()[i], want.sums()[i]);
+            close(what + " logit sum " + i, got.logitSums()[i], want.logitSums()[i]);
+            for (int j = 0; j < want.tokenLogps()[i].length; j++) {
+                close(what + " token " + i + "/" + j, got.tokenLogps()[i][j], want.tokenLogps()[i][j]);
+                tokens++;
+            }
+        }
+        assertTrue(tokens > 2 * chunkRows, what + ": the batch spans several chunks");
+    }
+
+    private static void close(String what, double got, double want) {
+        assertTrue(OracleCases.closeRel(got, want, REL), what + ": " + got + " vs " + want);
+    }
+}
