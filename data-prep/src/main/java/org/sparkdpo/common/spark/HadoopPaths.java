@@ -15,11 +15,20 @@ import org.apache.hadoop.fs.Path;
  * directory. Paths with any other scheme ({@code hdfs://}, {@code s3a://}, ...) are returned as typed.
  */
 public final class HadoopPaths {
+    private static final String FILE = "file:";
+
     private HadoopPaths() {}
+
+    private static boolean isRelativeFileUri(String path) {
+        return path.startsWith(FILE) && !path.startsWith(FILE + "/");
+    }
 
     /** {@code path} qualified as described above; null stays null. */
     public static String qualify(String path, Configuration conf) throws IOException {
         if (path == null) return null;
+        if (isRelativeFileUri(path)) {      // file:models/gpt2 (Hadoop's Path cannot hold it as a URI)
+            return FileSystem.getLocal(conf).makeQualified(new Path(path.substring(FILE.length()))).toString();
+        }
         Path p = new Path(path);
         String scheme = p.toUri().getScheme();
         if (scheme != null && !scheme.equals("file")) return path;
@@ -29,6 +38,7 @@ public final class HadoopPaths {
 
     /** True when {@code path} names a scheme and an absolute path, i.e. means the same on every machine. */
     public static boolean isQualified(String path) {
+        if (isRelativeFileUri(path)) return false;
         URI u = new Path(path).toUri();
         return u.getScheme() != null && (u.getAuthority() != null || (u.getPath() != null && u.getPath().startsWith("/")));
     }
