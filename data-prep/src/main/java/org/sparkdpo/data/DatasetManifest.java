@@ -98,8 +98,9 @@ public record DatasetManifest(Path dir, String kind, String fingerprint, String 
     }
 
     /**
-     * The Parquet files of {@code path}: the shards its manifest lists when it is a dataset folder (Spark's folder
-     * reader would try to read the manifest as Parquet), otherwise the path itself (a file, a glob, a plain folder).
+     * The Parquet files of {@code path}: the shards its manifest lists when it is a dataset folder (exactly the
+     * dataset's rows, also for folders in the old layout, where Spark's folder reader would try to read
+     * {@code manifest.json} as Parquet), otherwise the path itself (a file, a glob, a plain folder).
      */
     public static String[] parquetFiles(String path, Configuration conf) throws IOException {
         Path d = new Path(path);
