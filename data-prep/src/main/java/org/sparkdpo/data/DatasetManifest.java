@@ -14,10 +14,15 @@ import org.apache.hadoop.fs.Path;
 import org.sparkdpo.common.JobRefusedException;
 
 /**
- * The {@code manifest.json} beside a dataset's shards, for both kinds of dataset folder: {@code prepared} (written
+ * The {@code _manifest.json} beside a dataset's shards, for both kinds of dataset folder: {@code prepared} (written
  * by {@code prepare}) and {@code reference_logps} (written by {@code precompute-ref}). It is how a later stage finds
  * the shards, checks the tokenizer and versions its own output. Only the fields the jobs use are typed; the rest
  * stays in {@link #raw()}.
+ *
+ * <p>Layout: a dataset folder is a Spark dataset, {@code spark.read.parquet(DIR)} returns exactly its rows: the
+ * shards are its only files not starting with {@code _} or {@code .}, which Spark's readers skip; metadata (this
+ * manifest, prepare's {@code _rejects/}, precompute-ref's {@code _committed/}) starts with {@code _}. Folders written
+ * before this layout have {@code manifest.json} (and {@code rejects/}); they are still read (see {@link #LEGACY_FILE}).
  *
  * @param dir                  the dataset folder (qualified)
  * @param kind                 {@link #PREPARED} or {@link #REFERENCE}
@@ -28,7 +33,14 @@ import org.sparkdpo.common.JobRefusedException;
  */
 public record DatasetManifest(Path dir, String kind, String fingerprint, String tokenizerFingerprint, List<Shard> shards,
                               JsonNode raw) {
-    public static final String FILE = "manifest.json";
+    public static final String FILE = "_manifest.json";
+    /**
+     * The manifest's name in folders written before the {@code _} layout. Jobs still read such folders (a new manifest
+     * wins when both exist), but Spark cannot read them as a dataset; {@code mv DIR/manifest.json DIR/_manifest.json}
+     * (and, for prepare's output, {@code mv DIR/rejects DIR/_rejects}) upgrades one in place, as does rerunning
+     * {@code precompute-ref} on its own output.
+     */
+    public static final String LEGACY_FILE = "manifest.json";
     /** Kind of a folder written by {@code prepare}. */
     public static final String PREPARED = "prepared";
     /** Kind of a folder written by {@code precompute-ref}. */
@@ -50,7 +62,7 @@ public record DatasetManifest(Path dir, String kind, String fingerprint, String 
     }
 
     /**
-     * Reads and checks {@code dir/manifest.json} (its kind must be {@code kind}) and that every listed shard exists;
+     * Reads and checks {@code dir/_manifest.json} (or a legacy {@code manifest.json}; its kind must be {@code kind}) and that every listed shard exists;
      * refuses, saying what the folder should have been, when it does not.
      */
     public static DatasetManifest read(String dir, String kind, Configuration conf) throws IOException {
@@ -58,8 +70,8 @@ public record DatasetManifest(Path dir, String kind, String fingerprint, String 
         FileSystem fs = d.getFileSystem(conf);
         if (!fs.exists(d)) throw new JobRefusedException("input " + dir + " does not exist");
         d = fs.makeQualified(d);
-        Path file = new Path(d, FILE);
-        if (!fs.exists(file)) {
+        Path file = find(fs, d);
+        if (file == null) {
             throw new JobRefusedException("input " + dir + " has no " + FILE + ": --data must be a folder written by "
                     + "'" + writer(kind) + "' (shards plus their manifest); a manifest-less folder is refused because its "
                     + "tokenizer and contents cannot be checked");
@@ -78,7 +90,7 @@ public record DatasetManifest(Path dir, String kind, String fingerprint, String 
         List<String> missing = new ArrayList<>();
         for (Shard s : shards) if (!fs.exists(new Path(d, s.file()))) missing.add(s.file());
         if (!missing.isEmpty()) {
-            throw new JobRefusedException("input " + dir + ": " + missing.size() + " shard(s) listed in " + FILE
+            throw new JobRefusedException("input " + dir + ": " + missing.size() + " shard(s) listed in " + file.getName()
                     + " are missing, e.g. " + missing.get(0));
         }
         return new DatasetManifest(d, kind, text(n, "fingerprint", file), text(n.path("tokenizer"), "fingerprint", file),
@@ -86,18 +98,28 @@ public record DatasetManifest(Path dir, String kind, String fingerprint, String 
     }
 
     /**
-     * The Parquet files of {@code path}: the shards its manifest lists when it is a dataset folder (Spark's folder
-     * reader would try to read the manifest as Parquet), otherwise the path itself (a file, a glob, a plain folder).
+     * The Parquet files of {@code path}: the shards its manifest lists when it is a dataset folder (exactly the
+     * dataset's rows, also for folders in the old layout, where Spark's folder reader would try to read
+     * {@code manifest.json} as Parquet), otherwise the path itself (a file, a glob, a plain folder).
      */
     public static String[] parquetFiles(String path, Configuration conf) throws IOException {
         Path d = new Path(path);
         FileSystem fs = d.getFileSystem(conf);
         if (!fs.exists(d) && fs.globStatus(d) == null) throw new FileNotFoundException("no such file or folder: " + path);
-        Path manifest = new Path(d, FILE);
-        if (!fs.exists(d) || !fs.getFileStatus(d).isDirectory() || !fs.exists(manifest)) return new String[]{path};
+        Path manifest = fs.exists(d) && fs.getFileStatus(d).isDirectory() ? find(fs, d) : null;
+        if (manifest == null) return new String[]{path};
         List<String> files = new ArrayList<>();
         for (Shard s : shards(parse(fs, manifest), manifest)) files.add(new Path(d, s.file()).toString());
         return files.toArray(String[]::new);
+    }
+
+    /** The manifest file of folder {@code dir}: {@link #FILE}, else {@link #LEGACY_FILE}, else null. */
+    public static Path find(FileSystem fs, Path dir) throws IOException {
+        for (String name : new String[] {FILE, LEGACY_FILE}) {
+            Path p = new Path(dir, name);
+            if (fs.exists(p)) return p;
+        }
+        return null;
     }
 
     private static JsonNode parse(FileSystem fs, Path file) throws IOException {

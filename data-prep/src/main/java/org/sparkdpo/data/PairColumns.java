@@ -43,8 +43,12 @@ public final class PairColumns {
     public static final String REASON = "reason";
     public static final String DETAIL = "detail";
 
-    /** The folder of rejected rows inside a prepared output. */
-    public static final String REJECTS_DIR = "rejects";
+    /**
+     * The folder of rejected rows inside a prepared output: a Parquet dataset of its own ({@code show OUT/_rejects}),
+     * skipped by Spark when it reads {@code OUT} (names starting with {@code _} are metadata). Called {@code rejects}
+     * in folders written before this layout.
+     */
+    public static final String REJECTS_DIR = "_rejects";
 
     /** Added by precompute-ref: summed reference log-prob of the chosen completion (DOUBLE, never null). */
     public static final String REF_CHOSEN_LOGPS = "ref_chosen_logps";

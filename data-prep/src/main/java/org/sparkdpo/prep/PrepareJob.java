@@ -34,6 +34,7 @@ import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkdpo.common.spark.HadoopConf;
+import org.sparkdpo.common.spark.HadoopPaths;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
 import org.sparkdpo.prep.io.InputFiles;
 import org.sparkdpo.prep.io.InputRecords;
@@ -51,8 +52,9 @@ import org.sparkdpo.prep.spark.TokenizerCache;
  * The {@code prepare} job: preference data (Parquet, JSON Lines, JSON arrays) in, tokenized and length-sorted
  * Parquet shards out, every input row accounted for as kept or rejected with a reason.
  *
- * <p>Output folder: {@code part-NNNNN.parquet} shards (see {@link ShardWriter}), {@code rejects/} (Parquet),
- * {@code manifest.json} ({@link PreparedManifest}). Counts are taken from what was written (shard and reject files
+ * <p>Output folder, a Spark dataset of the kept rows: {@code part-NNNNN.parquet} shards (see {@link ShardWriter}),
+ * and metadata Spark skips when reading the folder: {@code _rejects/} (Parquet, its own dataset) and
+ * {@code _manifest.json} ({@link PreparedManifest}). Counts are taken from what was written (shard and reject files
  * read back), never from accumulators, and the job fails unless read = kept + rejected. Everything is written to a
  * temporary folder that is renamed to the output only at the end ({@link OutputFolder}).
  */
@@ -159,7 +161,7 @@ public final class PrepareJob {
             int shards = (int) (o.shards() > 0 ? Math.min(o.shards(), keptRows)
                     : (keptRows + o.targetShardRows() - 1) / o.targetShardRows());
 
-            List<ShardWriter.Shard> written = ShardWriter.write(spark, kept, shards, out.tmp(), out.fs());
+            List<ShardWriter.Shard> written = ShardWriter.write(spark, kept, shards, out.tmp(), out.fs(), conf);
             progress.stage("shards", written.size() + " shard(s) written");
             Path rejectsDir = new Path(out.tmp(), PairColumns.REJECTS_DIR);
             ShardWriter.fixedParquet(rejects(files.isParquet()).repartition(1)
@@ -197,8 +199,7 @@ public final class PrepareJob {
         }
 
         private String qualify(String path) throws IOException {
-            Path p = new Path(path);
-            return p.getFileSystem(conf.get()).makeQualified(p).toString();
+            return HadoopPaths.qualify(path, conf.get());
         }
 
         private void checkTokenizer(InputFormat format, HfTokenizer tok) {
@@ -287,7 +288,6 @@ public final class PrepareJob {
                     .collectAsList()) {
                 stats.put(r.getString(0), r);
             }
-            List<String> hashes = ShardWriter.sha256(spark, out.tmp(), written);
             long kept = 0;
             long truncated = 0;
             for (int i = 0; i < written.size(); i++) {
@@ -296,7 +296,7 @@ public final class PrepareJob {
                 if (r == null) throw new IllegalStateException("shard " + s.file() + " has no rows");
                 kept += r.getLong(1);
                 truncated += r.getLong(4);
-                into.add(new PrepareResult.ShardInfo(s.file(), r.getLong(1), r.getInt(2), r.getInt(3), s.bytes(), hashes.get(i)));
+                into.add(new PrepareResult.ShardInfo(s.file(), r.getLong(1), r.getInt(2), r.getInt(3), s.bytes(), s.sha256()));
             }
             Map<String, Long> byReason = new LinkedHashMap<>();
             for (RejectReason reason : RejectReason.values()) byReason.put(reason.code(), 0L);

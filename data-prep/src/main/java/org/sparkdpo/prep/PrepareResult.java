@@ -8,7 +8,7 @@ import org.sparkdpo.prep.pair.InputFormat;
  * What a {@code prepare} run produced, as also recorded in its manifest.
  *
  * @param out         the output folder (qualified)
- * @param manifest    path of manifest.json
+ * @param manifest    path of _manifest.json
  * @param fingerprint SHA-256 over the shards, see {@link PrepareJob}
  */
 public record PrepareResult(Counts counts, String out, String manifest, InputFormat format, List<ShardInfo> shards,

@@ -21,11 +21,12 @@ import org.sparkdpo.prep.io.InputFiles;
 import org.sparkdpo.prep.pair.InputFormat;
 
 /**
- * {@code manifest.json} of a prepared folder: what went in, what came out, with which tokenizer and settings. Jobs
+ * {@code _manifest.json} of a prepared folder: what went in, what came out, with which tokenizer and settings. Jobs
  * downstream check {@code kind}, {@code tokenizer.fingerprint}, {@code shards[].file}/{@code rows} and
  * {@code fingerprint}. The {@code fingerprint} is the SHA-256 of the text {@code sha256sum part-*.parquet} prints
  * (one "HASH  FILE" line per shard, in order), so {@code (cd OUT && sha256sum part-*.parquet | sha256sum)} reproduces
- * it. No timestamps: equal runs give equal manifests.
+ * it. Shard bytes are stable across JVMs ({@link org.sparkdpo.data.StableParquet}) and there are no timestamps:
+ * equal runs give equal shards, fingerprints and manifests.
  */
 public final class PreparedManifest {
     private PreparedManifest() {}

@@ -169,7 +169,7 @@ class PrepareDeterminismTest {
 
     static void checkManifest(PrepareResult r) throws Exception {
         Path out = local(r.out());
-        JsonNode m = PrepFixtures.JSON.readTree(out.resolve("manifest.json").toFile());
+        JsonNode m = PrepFixtures.JSON.readTree(out.resolve("_manifest.json").toFile());
         assertEquals("prepared", m.get("kind").asText());
         assertEquals(1, m.get("format_version").asInt());
         assertEquals("standard", m.get("format").asText());
@@ -196,14 +196,14 @@ class PrepareDeterminismTest {
         }
         assertEquals(sha256(sums.toString().getBytes(StandardCharsets.UTF_8)), m.get("fingerprint").asText());
         assertEquals(counts.get("kept").asLong(), rows);
-        // nothing in the folder but the shards, rejects/ and the manifest (Hadoop checksum files aside)
+        // nothing in the folder but the shards, _rejects/ and _manifest.json (Hadoop checksum files aside)
         Set<String> names = new TreeSet<>();
         try (var s = Files.list(out)) {
             s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).forEach(names::add);
         }
         Set<String> expected = new TreeSet<>(listed.keySet());
-        expected.add("manifest.json");
-        expected.add("rejects");
+        expected.add("_manifest.json");
+        expected.add("_rejects");
         assertEquals(expected, names);
     }
 }

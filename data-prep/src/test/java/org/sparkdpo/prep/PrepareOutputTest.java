@@ -67,7 +67,7 @@ class PrepareOutputTest {
         PrepareResult r = PrepareJob.run(spark, o.withOverwrite(true).build(), PrepareProgress.silent());
         assertEquals(1, r.counts().kept());
         assertFalse(Files.exists(out.resolve("keep.txt")));
-        assertTrue(Files.exists(out.resolve("manifest.json")));
+        assertTrue(Files.exists(out.resolve("_manifest.json")));
         assertEquals(List.of("in", "out"), listing(dir));
     }
 }

@@ -1,5 +1,7 @@
 package org.sparkdpo.common.spark;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,9 +15,16 @@ import scala.Option;
  * modes the driver binds to 127.0.0.1 (this machine's hostname resolves to a non-loopback address), the UI is
  * off unless {@code spark.ui.enabled} is set, and shuffles use 2 partitions per core instead of 200. Settings
  * already present (spark-submit {@code --conf}, {@code -Dspark.*}) always win.
+ *
+ * <p>With {@code spark.serializer=org.apache.spark.serializer.KryoSerializer} (a common cluster default), the
+ * project's {@link KryoRegistration} and DL4J's {@code Nd4jRegistrator} (when on the class path) are added to
+ * {@code spark.kryo.registrator}, after any registrators already listed there.
  */
 public final class SparkSessions {
     public static final String LOOPBACK = "127.0.0.1";
+    /** The {@code spark.serializer} value that selects Kryo. */
+    public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
+    private static final String KRYO_REGISTRATOR = "spark.kryo.registrator";
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
     private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]");
 
@@ -53,9 +62,13 @@ public final class SparkSessions {
         SparkSession.clearDefaultSession();
     }
 
-    /** Fills in the master and, for local masters, the local settings; keeps whatever {@code conf} already has. */
-    static SparkConf configure(SparkConf conf, String appName) {
+    /**
+     * Fills in the master, the Kryo registrators when Kryo is the serializer and, for local masters, the local
+     * settings; keeps whatever {@code conf} already has.
+     */
+    public static SparkConf configure(SparkConf conf, String appName) {
         conf.setIfMissing("spark.master", "local[*]");
+        if (KRYO.equals(conf.get("spark.serializer", "").trim())) addKryoRegistrators(conf);
         conf.setIfMissing("spark.app.name", appName);
         String master = conf.get("spark.master");
         int cores = localCores(master);
@@ -66,6 +79,25 @@ public final class SparkSessions {
             conf.setIfMissing("spark.sql.shuffle.partitions", Integer.toString(Math.max(2, 2 * cores)));
         }
         return conf;
+    }
+
+    /** Appends this project's and ND4J's Kryo registrators to {@code spark.kryo.registrator}, each once. */
+    static void addKryoRegistrators(SparkConf conf) {
+        List<String> names = new ArrayList<>();
+        for (String n : conf.get(KRYO_REGISTRATOR, "").split(",")) if (!n.isBlank()) names.add(n.trim());
+        List<String> ours = new ArrayList<>(List.of(KryoRegistration.class.getName()));
+        if (onClassPath(KryoRegistration.ND4J_REGISTRATOR)) ours.add(KryoRegistration.ND4J_REGISTRATOR);
+        for (String n : ours) if (!names.contains(n)) names.add(n);
+        conf.set(KRYO_REGISTRATOR, String.join(",", names));
+    }
+
+    private static boolean onClassPath(String className) {
+        try {
+            Class.forName(className, false, SparkSessions.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Cores used by a local master ("local[4]": 4, "local[*]": all, "local-cluster[2,1,1024]": 2), 0 if not local. */
@@ -83,7 +115,7 @@ public final class SparkSessions {
     }
 
     private static SparkSession running() {
-        for (Option<SparkSession> o : java.util.List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
+        for (Option<SparkSession> o : List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
             if (o.isDefined() && !o.get().sparkContext().isStopped()) return o.get();
         }
         return null;

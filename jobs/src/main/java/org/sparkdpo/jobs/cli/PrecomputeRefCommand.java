@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 public final class PrecomputeRefCommand implements Command {
     private final PrintStream stdout;
 
-    @Option(names = "--data", paramLabel = "PATH", description = "Folder written by 'prepare' (shards + manifest.json).")
+    @Option(names = "--data", paramLabel = "PATH", description = "Folder written by 'prepare' (shards + _manifest.json).")
     @Check.Required String data;
 
     @Option(names = "--model", paramLabel = "PATH",
@@ -27,7 +27,7 @@ public final class PrecomputeRefCommand implements Command {
     @Check.Required String model;
 
     @Option(names = "--out", paramLabel = "PATH",
-            description = "Output folder: the shards plus ref_* columns, markers and manifest.json.")
+            description = "Output folder: the shards plus ref_* columns, markers and _manifest.json.")
     @Check.Required String out;
 
     @Option(names = "--adapter", paramLabel = "PATH",

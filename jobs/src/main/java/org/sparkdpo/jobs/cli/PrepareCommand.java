@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * empty.
  */
 @CommandLine.Command(name = "prepare",
-        description = "Tokenize preference data (Parquet/JSON) into length-sorted Parquet shards with a manifest and rejects.")
+        description = "Tokenize preference data (Parquet/JSON) into length-sorted Parquet shards with a _manifest.json and _rejects/.")
 public final class PrepareCommand implements Command {
     /** Rows per shard when neither --shards nor --target-shard-rows is given. */
     static final int TARGET_SHARD_ROWS = 100_000;

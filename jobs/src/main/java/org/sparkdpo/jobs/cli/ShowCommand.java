@@ -15,20 +15,25 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.sparkdpo.common.spark.SparkSessions;
+import org.sparkdpo.data.DatasetManifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code show PATH}: prints rows of any Parquet output as JSON lines, one row per line, on stdout (and nothing
- * else there), so every intermediate dataset can be inspected or piped into {@code jq} without writing code.
+ * else there), so every intermediate dataset can be inspected or piped into {@code jq} without writing code. A
+ * dataset folder ({@code prepare}/{@code precompute-ref} output) shows its shards, as {@code spark.read.parquet}
+ * does; its metadata ({@code _manifest.json}, {@code _rejects/}) is skipped, and {@code show OUT/_rejects} shows the
+ * rejects. Folders in the layout before {@code _manifest.json} are read through their manifest's shard list.
  */
 @CommandLine.Command(name = "show", description = "Print rows of a Parquet file or folder as JSON lines on stdout.")
 public final class ShowCommand implements Command {
     private final PrintStream stdout;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
-            description = "Parquet file, folder or glob: local, file://, hdfs://, s3a://.")
+            description = "Parquet file, folder or glob: local, file://, hdfs://, s3a://. A prepare or precompute-ref "
+                    + "output folder shows its shards; OUT/_rejects shows prepare's rejected rows.")
     @Check.Required String pathArgument;
 
     @Option(names = "--path", paramLabel = "PATH", hidden = true, description = "The PATH argument, as an option or config key.")
@@ -73,7 +78,7 @@ public final class ShowCommand implements Command {
         FileStatus[] found = fs.globStatus(p);
         if (found == null || found.length == 0) throw new FileNotFoundException("no such file or folder: " + path);
 
-        Dataset<Row> df = spark.read().parquet(path);
+        Dataset<Row> df = spark.read().parquet(DatasetManifest.parquetFiles(path, spark.sparkContext().hadoopConfiguration()));
         if (!columns.isEmpty()) {
             List<String> known = Arrays.asList(df.columns());
             List<String> missing = columns.stream().filter(c -> !known.contains(c)).toList();

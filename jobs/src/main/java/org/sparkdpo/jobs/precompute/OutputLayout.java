@@ -21,8 +21,10 @@ import org.apache.hadoop.fs.Path;
  * OUT/_committed/part-00000.parquet.json  its marker, written last: present = shard complete
  * OUT/_tmp/part-00000.parquet-&lt;attempt&gt;  a task attempt's file while it is written
  * OUT/_fingerprint.json                the run's fingerprint, written before any compute (resume checks it)
- * OUT/manifest.json                    written last by the driver
+ * OUT/_manifest.json                   written last by the driver
  * </pre>
+ * Everything but the shards starts with {@code _}, so {@code spark.read.parquet(OUT)} reads exactly the shards.
+ * Outputs written before that layout have {@code OUT/manifest.json} ({@link #legacyManifest()}).
  */
 record OutputLayout(Path root) {
     static final String MANIFEST = DatasetManifest.FILE;
@@ -45,6 +47,11 @@ record OutputLayout(Path root) {
 
     Path manifest() {
         return new Path(root, MANIFEST);
+    }
+
+    /** Where outputs written before the {@code _} layout have their manifest. */
+    Path legacyManifest() {
+        return new Path(root, DatasetManifest.LEGACY_FILE);
     }
 
     Path fingerprintFile() {

@@ -37,8 +37,10 @@ record OutputState(Kind kind, String fingerprint, List<String> missing) {
         FileStatus[] children = fs.listStatus(out.root());
         if (children.length == 0) return new OutputState(Kind.EMPTY, null, names(shards));
         JsonNode manifest = OutputLayout.readJson(fs, out.manifest());
+        // an output in the old layout counts as unfinished: the run rewrites its manifest under the new name
+        JsonNode legacy = manifest == null ? OutputLayout.readJson(fs, out.legacyManifest()) : null;
         JsonNode started = OutputLayout.readJson(fs, out.fingerprintFile());
-        JsonNode found = manifest != null ? manifest : started;
+        JsonNode found = manifest != null ? manifest : legacy != null ? legacy : started;
         if (found == null || !found.path("fingerprint").isTextual()) return new OutputState(Kind.FOREIGN, null, List.of());
         String fp = found.path("fingerprint").asText();
         if (!fp.equals(fingerprint)) return new OutputState(Kind.DIFFERENT, fp, List.of());

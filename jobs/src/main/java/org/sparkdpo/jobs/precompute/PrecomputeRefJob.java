@@ -47,11 +47,12 @@ public final class PrecomputeRefJob {
      * untouched) for a missing input manifest, a tokenizer mismatch or an output with another fingerprint (without
      * overwrite), and any other exception when the computation failed (committed shards are kept for a rerun).
      */
-    public static PrecomputeResult run(SparkSession spark, PrecomputeSettings opts) throws Exception {
+    public static PrecomputeResult run(SparkSession spark, PrecomputeSettings settings) throws Exception {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        PrecomputeSettings opts = settings.qualified(conf);
         DatasetManifest input = DatasetManifest.read(opts.data(), DatasetManifest.PREPARED, conf);
-        Path outRoot = qualify(opts.out(), conf);
+        Path outRoot = new Path(opts.out());
         if (outRoot.equals(input.dir())) throw new JobRefusedException("--out must differ from --data (" + outRoot + ")");
         FingerprintInputs inputs = fingerprintInputs(opts, input, conf);
         String fingerprint = inputs.fingerprint();
@@ -62,7 +63,7 @@ public final class PrecomputeRefJob {
         OutputState state = OutputState.inspect(fs, out, fingerprint, input.shards());
         switch (state.kind()) {
             case FOREIGN -> throw new JobRefusedException("output " + outRoot + " is not empty and is not a "
-                    + "precompute-ref output (no manifest.json or _fingerprint.json); choose a new or empty folder");
+                    + "precompute-ref output (no " + DatasetManifest.FILE + " or _fingerprint.json); choose a new or empty folder");
             case DIFFERENT -> {
                 if (!opts.overwrite()) {
                     throw new JobRefusedException("output " + outRoot + " holds reference log-probs with fingerprint "
@@ -114,6 +115,7 @@ public final class PrecomputeRefJob {
         }
         String manifest = OutputManifest.json(input, inputs, opts.model(), opts.adapter(), opts, all);
         OutputLayout.writeAtomically(conf, out.manifest(), manifest, true);
+        if (fs.exists(out.legacyManifest())) fs.delete(out.legacyManifest(), false);   // upgraded to the _ layout
         fs.delete(out.tmpDir(), true);
 
         long rows = all.stream().mapToLong(ShardStats::rows).sum();
@@ -189,11 +191,6 @@ public final class PrecomputeRefJob {
             jsc.clearJobGroup();
             spark.sparkContext().removeSparkListener(progress);
         }
-    }
-
-    private static Path qualify(String p, Configuration conf) throws IOException {
-        Path path = new Path(p);
-        return path.getFileSystem(conf).makeQualified(path);
     }
 
     private static double seconds(long since) {

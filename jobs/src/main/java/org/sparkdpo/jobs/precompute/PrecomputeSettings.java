@@ -1,13 +1,16 @@
 package org.sparkdpo.jobs.precompute;
 
+import java.io.IOException;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpo.common.spark.HadoopPaths;
 
 /**
  * What {@link PrecomputeRefJob#run} needs, independent of the command line (whose options hold the defaults) so tests
  * and other jobs can call it.
  *
- * @param data          folder written by data-prep (shards + manifest.json); any Hadoop path
+ * @param data          folder written by data-prep (shards + _manifest.json); any Hadoop path
  * @param model         model folder (config.json, safetensors, tokenizer.json); any Hadoop path
  * @param out           output folder; any Hadoop path with atomic rename (local, HDFS)
  * @param adapter       PEFT LoRA adapter folder applied on top of the model, or null for the base model
@@ -43,5 +46,11 @@ public record PrecomputeSettings(String data, String model, String out, String a
         if (dtype == null) dtype = Dtype.FLOAT32;
         if (batchTokens < 1) throw new IllegalArgumentException("batch-tokens must be > 0, got " + batchTokens);
         if (maxBatch < 2) throw new IllegalArgumentException("max-batch must be >= 2 (a pair is two sequences), got " + maxBatch);
+    }
+
+    /** These settings with every path qualified on the driver ({@link HadoopPaths#qualify}), as tasks need them. */
+    public PrecomputeSettings qualified(Configuration conf) throws IOException {
+        return new PrecomputeSettings(HadoopPaths.qualify(data, conf), HadoopPaths.qualify(model, conf),
+                HadoopPaths.qualify(out, conf), HadoopPaths.qualify(adapter, conf), dtype, batchTokens, maxBatch, overwrite);
     }
 }

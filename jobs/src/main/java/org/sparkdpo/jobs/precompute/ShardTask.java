@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Arrays;
 import org.sparkdpo.data.DatasetManifest;
+import org.sparkdpo.data.StableParquet;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -86,6 +87,7 @@ final class ShardTask implements Function<DatasetManifest.Shard, ShardStats> {
                     throw new IllegalStateException("injected failure in the first attempt of " + file + " (test hook)");
                 }
             });
+            StableParquet.stabilize(fs, tmp);          // same bytes whichever JVM wrote the shard
         } catch (Exception | Error e) {
             fs.delete(tmp, false);
             throw e;

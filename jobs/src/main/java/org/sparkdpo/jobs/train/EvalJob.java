@@ -1,6 +1,7 @@
 package org.sparkdpo.jobs.train;
 
 import org.sparkdpo.common.spark.ExecutorContext;
+import org.sparkdpo.common.spark.HadoopPaths;
 import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.common.JobRefusedException;
 import org.sparkdpo.data.PairShards;
@@ -35,7 +36,13 @@ import java.util.UUID;
  */
 public final class EvalJob {
     /** @param adapter null evaluates the base model as the policy (rewards 0, loss log 2 for sigmoid) */
-    public record Settings(String data, String model, String adapter, Path out, DpoConfig dpo, int batchSize, DataType dtype) {}
+    public record Settings(String data, String model, String adapter, Path out, DpoConfig dpo, int batchSize, DataType dtype) {
+        /** These settings with the Hadoop paths qualified on the driver ({@link HadoopPaths#qualify}), as tasks need them. */
+        public Settings qualified(org.apache.hadoop.conf.Configuration conf) throws IOException {
+            return new Settings(HadoopPaths.qualify(data, conf), HadoopPaths.qualify(model, conf),
+                    HadoopPaths.qualify(adapter, conf), out, dpo, batchSize, dtype);
+        }
+    }
 
     public record Result(Path pairsDir, Path summaryFile, Map<String, Double> metrics, long pairs) {}
 
@@ -54,7 +61,8 @@ public final class EvalJob {
 
     private EvalJob() {}
 
-    public static Result run(SparkSession spark, Settings o) throws IOException {
+    public static Result run(SparkSession spark, Settings settings) throws IOException {
+        Settings o = settings.qualified(spark.sparkContext().hadoopConfiguration());
         if (Files.exists(o.out())) throw new org.sparkdpo.common.JobRefusedException(
                 "output folder " + o.out() + " already exists");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());

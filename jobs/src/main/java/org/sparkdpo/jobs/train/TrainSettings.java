@@ -1,7 +1,10 @@
 package org.sparkdpo.jobs.train;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpo.common.spark.HadoopPaths;
 import org.sparkdpo.model.dpo.DpoConfig;
 import org.sparkdpo.model.lora.LoraConfig;
 
@@ -23,7 +26,20 @@ public record TrainSettings(Paths paths, Batching batching, DpoConfig dpo, LoraC
      * @param out         the run folder (local)
      * @param adapterInit PEFT adapter to start from, or null for a fresh one
      */
-    public record Paths(String data, String model, Path out, String adapterInit) {}
+    public record Paths(String data, String model, Path out, String adapterInit) {
+        /** These paths with the Hadoop ones qualified on the driver ({@link HadoopPaths#qualify}), as tasks need them. */
+        public Paths qualified(Configuration conf) throws IOException {
+            return new Paths(HadoopPaths.qualify(data, conf), HadoopPaths.qualify(model, conf), out,
+                    HadoopPaths.qualify(adapterInit, conf));
+        }
+    }
+
+    /** These settings with every Hadoop path qualified on the driver. */
+    public TrainSettings qualified(Configuration conf) throws IOException {
+        Evaluation e = new Evaluation(HadoopPaths.qualify(evaluation.data(), conf), evaluation.fraction(),
+                evaluation.batchSize(), evaluation.every());
+        return new TrainSettings(paths.qualified(conf), batching, dpo, lora, optimizer, schedule, e, checkpoints, seeds, dtype);
+    }
 
     /**
      * How pairs are grouped into steps and steps into averaging rounds.

@@ -102,7 +102,8 @@ final class TrainingRun implements AutoCloseable {
     }
 
     /** Reads the data, builds (or restores) the network and opens the metrics file; refuses to overwrite a run. */
-    static TrainingRun start(SparkSession spark, TrainSettings s) throws IOException {
+    static TrainingRun start(SparkSession spark, TrainSettings settings) throws IOException {
+        TrainSettings s = settings.qualified(spark.sparkContext().hadoopConfiguration());
         Path out = s.paths().out();
         Files.createDirectories(out);
         CheckpointStore checkpoints = new CheckpointStore(out, s.checkpoints().keep());
@@ -122,7 +123,7 @@ final class TrainingRun implements AutoCloseable {
         PairShards train = PairShards.read(spark, s.paths().data(), trainSide);
         JavaRDD<PreferencePair> eval = evalPairs(spark, s);
 
-        String init = ckpt.map(c -> c.adapterDir().toString()).orElse(s.paths().adapterInit());
+        String init = ckpt.map(c -> c.adapterDir().toAbsolutePath().toUri().toString()).orElse(s.paths().adapterInit());
         TrainingModel.Spec spec = TrainingModel.Spec.of(s.paths().model(), s.dtype(), loraConfig(s), s.dpo(), init,
                 state.loraSeed(), state.dropoutSeed(), s.batching().gradientAccumulation());
         TrainSettings.Batching b = s.batching();

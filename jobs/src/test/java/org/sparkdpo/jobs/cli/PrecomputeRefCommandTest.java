@@ -53,10 +53,10 @@ class PrecomputeRefCommandTest {
         assertEquals(ExitCodes.REFUSED, other.code());
         assertTrue(other.err().contains("error: refused: output") && other.err().contains("--overwrite"), other.err());
 
-        Files.delete(data.resolve("manifest.json"));
+        Files.delete(data.resolve("_manifest.json"));
         Run noManifest = run("precompute-ref", "--data", data.toString(), "--model", model, "--out", tmp.resolve("o2").toString());
         assertEquals(ExitCodes.REFUSED, noManifest.code());
-        assertTrue(noManifest.err().contains("has no manifest.json"), noManifest.err());
+        assertTrue(noManifest.err().contains("has no _manifest.json"), noManifest.err());
 
         Run usage = run("precompute-ref", "--data", data.toString(), "--model", model);
         assertEquals(ExitCodes.USAGE, usage.code());

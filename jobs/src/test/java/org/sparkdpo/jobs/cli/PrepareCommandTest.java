@@ -41,7 +41,7 @@ class PrepareCommandTest {
         String[] args = {"prepare", "--input", in.toString(), "--tokenizer", TestFixtures.tinyGpt2().toString(),
                 "--out", out.toString(), "--max-length", "64", "--shards", "1"};
         assertEquals(ExitCodes.OK, Main.run(args));
-        JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+        JsonNode manifest = new ObjectMapper().readTree(out.resolve("_manifest.json").toFile());
         assertEquals("prepared", manifest.get("kind").asText());
         assertEquals(1, manifest.get("counts").get("kept").asInt());
         assertEquals(1, manifest.get("counts").get("rejected_by_reason").get("chosen_equals_rejected").asInt());

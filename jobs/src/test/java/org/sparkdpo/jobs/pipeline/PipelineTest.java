@@ -54,7 +54,7 @@ class PipelineTest {
         assertTrue(r.after().get("eval_loss") < r.before().get("eval_loss") - 0.05, r.before() + " -> " + r.after());
         assertTrue(r.after().get("eval_rewards/margins") > 0.05, "chosen preferred after training: " + r.after());
         for (String f : List.of("dpo/adapter/adapter_config.json", "dpo/metrics.jsonl", "dpo/training_curves.html",
-                "eval-after/summary.json", "ref/train/manifest.json", "prepared/train/rejects")) {
+                "eval-after/summary.json", "ref/train/_manifest.json", "prepared/train/_rejects")) {
             assertTrue(Files.exists(tmp.resolve("demo").resolve(f)), f);
         }
     }

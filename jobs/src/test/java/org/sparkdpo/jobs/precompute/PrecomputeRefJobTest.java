@@ -115,6 +115,37 @@ class PrecomputeRefJobTest {
         return new ObjectMapper().readTree(p.toFile());
     }
 
+    /**
+     * Folders written before the {@code _} layout ({@code manifest.json} among the shards) are still read, and a
+     * precompute-ref output in that layout is upgraded by rerunning the same command: only its manifest is rewritten,
+     * under the new name, after which Spark reads the folder as a dataset.
+     */
+    @Test
+    void foldersInTheOldLayoutAreReadAndARerunUpgradesTheOutput() throws Exception {
+        Path legacyData = tmp.resolve("legacy-data");
+        Files.createDirectories(legacyData);
+        try (var s = Files.list(data2)) {
+            for (Path f : s.toList()) {
+                String name = f.getFileName().toString().equals("_manifest.json") ? "manifest.json" : f.getFileName().toString();
+                if (Files.isRegularFile(f)) Files.copy(f, legacyData.resolve(name));
+            }
+        }
+        Path out = tmp.resolve("legacy-out");
+        PrecomputeResult first = PrecomputeRefJob.run(spark, opts(legacyData, out).build());
+        assertEquals(PrecomputeResult.Status.DONE, first.status());
+        assertMatchesOneAtATime(out);
+
+        Files.move(out.resolve("_manifest.json"), out.resolve("manifest.json"));     // as an older build left it
+        Map<String, byte[]> shards = files(out, "_", "manifest.json", ".");
+        PrecomputeResult again = PrecomputeRefJob.run(spark, opts(legacyData, out).build());
+        assertEquals(first.fingerprint(), again.fingerprint());
+        assertTrue(again.computed().isEmpty(), "nothing recomputed: " + again.computed());
+        assertFalse(Files.exists(out.resolve("manifest.json")));
+        assertTrue(Files.exists(out.resolve("_manifest.json")));
+        assertSameFiles(shards, files(out, "_", "manifest.json", "."));
+        assertEquals(24, spark.read().parquet(out.toString()).count(), "the folder is a Spark dataset");
+    }
+
     @Test
     void valuesEqualOneAtATimeScoresAndEveryColumnIsKept() throws Exception {
         Path out = tmp.resolve("values");
@@ -138,10 +169,10 @@ class PrecomputeRefJobTest {
                     .toArray(org.apache.spark.sql.Column[]::new)).collectAsList(), file);
         }
 
-        JsonNode m = json(out.resolve("manifest.json"));
+        JsonNode m = json(out.resolve("_manifest.json"));
         assertEquals("reference_logps", m.path("kind").asText());
         assertEquals(1, m.path("format_version").asInt());
-        assertEquals(json(data4.resolve("manifest.json")).path("fingerprint").asText(), m.path("input").path("fingerprint").asText());
+        assertEquals(json(data4.resolve("_manifest.json")).path("fingerprint").asText(), m.path("input").path("fingerprint").asText());
         assertEquals(r.fingerprint(), m.path("fingerprint").asText());
         assertEquals(TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT).fingerprint(),
                 m.path("fingerprint_inputs").path("model").asText(), "driver-side model fingerprint = ModelStore's");
@@ -163,8 +194,8 @@ class PrecomputeRefJobTest {
         PrecomputeRefJob.run(spark, opts(data2, big).withBatch(16384, 64).build());
         assertMatchesOneAtATime(small);
         assertMatchesOneAtATime(big);
-        JsonNode a = json(small.resolve("manifest.json"));
-        JsonNode b = json(big.resolve("manifest.json"));
+        JsonNode a = json(small.resolve("_manifest.json"));
+        JsonNode b = json(big.resolve("_manifest.json"));
         assertEquals(2, b.path("shards").size());
         assertTrue(a.path("totals").path("padding_fraction").asDouble() <= b.path("totals").path("padding_fraction").asDouble(),
                 "one pair per batch pads less than 64 sequences per batch");
@@ -185,7 +216,7 @@ class PrecomputeRefJobTest {
             ShardTask.failFirstAttemptOf = null;
         }
         assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), e.getMessage());
-        assertFalse(Files.exists(out.resolve("manifest.json")));
+        assertFalse(Files.exists(out.resolve("_manifest.json")));
         assertFalse(Files.exists(out.resolve("_committed/part-00003.parquet.json")));
         assertFalse(Files.exists(out.resolve("part-00003.parquet")));
         Map<String, byte[]> committedBefore = files(out.resolve("_committed"));
@@ -238,7 +269,7 @@ class PrecomputeRefJobTest {
         PrecomputeResult r = PrecomputeRefJob.run(spark, opts(data2, out).withAdapter(adapter).withOverwrite(true).build());
         assertEquals(PrecomputeResult.Status.DONE, r.status());
         assertNotEquals(first.fingerprint(), r.fingerprint());
-        JsonNode m = json(out.resolve("manifest.json"));
+        JsonNode m = json(out.resolve("_manifest.json"));
         assertEquals(r.fingerprint(), m.path("fingerprint").asText());
         assertTrue(m.path("fingerprint_inputs").path("adapter").isTextual());
         // the adapter changes the values: the reference is base + adapter now
@@ -256,7 +287,7 @@ class PrecomputeRefJobTest {
         Path out = tmp.resolve("no-manifest-out");
         JobRefusedException e = assertThrows(JobRefusedException.class,
                 () -> PrecomputeRefJob.run(spark, opts(data, out).build()));
-        assertTrue(e.getMessage().contains("has no manifest.json"), e.getMessage());
+        assertTrue(e.getMessage().contains("has no _manifest.json"), e.getMessage());
         assertFalse(Files.exists(out));
     }
 
@@ -265,9 +296,9 @@ class PrecomputeRefJobTest {
         Path data = tmp.resolve("other-tokenizer");
         Files.createDirectories(data);
         for (String f : List.of("part-00000.parquet", "part-00001.parquet")) Files.copy(data2.resolve(f), data.resolve(f));
-        String manifest = Files.readString(data2.resolve("manifest.json"));
-        String fp = json(data2.resolve("manifest.json")).path("tokenizer").path("fingerprint").asText();
-        Files.writeString(data.resolve("manifest.json"), manifest.replace(fp, "0".repeat(64)));
+        String manifest = Files.readString(data2.resolve("_manifest.json"));
+        String fp = json(data2.resolve("_manifest.json")).path("tokenizer").path("fingerprint").asText();
+        Files.writeString(data.resolve("_manifest.json"), manifest.replace(fp, "0".repeat(64)));
         Path out = tmp.resolve("other-tokenizer-out");
         JobRefusedException e = assertThrows(JobRefusedException.class,
                 () -> PrecomputeRefJob.run(spark, opts(data, out).build()));

@@ -101,7 +101,7 @@ public final class PreparedDataFixture {
         m.put("settings", Map.of("max_length", 128, "truncation_mode", "keep_start"));
         m.put("shards", shardList);
         m.put("fingerprint", Sha256.hex(md));
-        Files.writeString(dir.resolve("manifest.json"), PythonJson.write(m) + "\n");
+        Files.writeString(dir.resolve("_manifest.json"), PythonJson.write(m) + "\n");
         return dir;
     }
 
