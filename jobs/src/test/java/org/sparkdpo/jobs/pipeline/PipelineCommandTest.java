@@ -29,11 +29,11 @@ class PipelineCommandTest {
         SyntheticTask.Task task = SyntheticTask.generate(1, 0.1, 1);
         ObjectMapper json = new ObjectMapper();
 
-        JsonNode prepared = json.readTree(l.prepared("train").resolve("manifest.json").toFile());
+        JsonNode prepared = json.readTree(l.prepared("train").resolve("_manifest.json").toFile());
         assertEquals(task.train().size(), prepared.at("/counts/kept").asLong(), prepared.toString());
         assertEquals(0, prepared.at("/counts/rejected").asLong());
-        assertTrue(Files.isRegularFile(l.ref("train").resolve("manifest.json")));
-        assertTrue(Files.isRegularFile(l.ref("heldout").resolve("manifest.json")));
+        assertTrue(Files.isRegularFile(l.ref("train").resolve("_manifest.json")));
+        assertTrue(Files.isRegularFile(l.ref("heldout").resolve("_manifest.json")));
         LoraAdapter adapter = LoraAdapter.load(l.adapter(), ModelStore.load(l.scratchModel(), DataType.FLOAT).model(), DataType.FLOAT);
         assertTrue(adapter.numParams() > 0);
         JsonNode eval = json.readTree(l.eval().resolve("summary.json").toFile());
