@@ -33,6 +33,10 @@ import java.util.regex.Pattern;
  *     --intermediate --vocab --batch --prompt --completion --lora-r --workers --steps --gradient-checkpointing]</pre>
  */
 public final class DpoStepComparison {
+    /** Debian's python3-torch is installed for the system interpreter, which a pyenv or venv {@code python3} may hide. */
+    private static final String PYTHON = System.getenv().getOrDefault("SPARK_DPO_PYTHON",
+            java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DpoStepComparison() {}
@@ -88,10 +92,10 @@ public final class DpoStepComparison {
         String torchNote;
         if (!c.get("arch").equals("gpt2")) {
             torchNote = "the PyTorch baseline models GPT-2 only";
-        } else if (run(List.of("python3", "-c", "import torch")).stream().anyMatch(l -> l.contains("Error"))) {
+        } else if (run(List.of(PYTHON, "-c", "import torch")).stream().anyMatch(l -> l.contains("Error"))) {
             torchNote = "python3-torch is not installed (apt-get install python3-torch)";
         } else {
-            List<String> out = run(List.of("python3", "dev-tools/bench/torch_dpo_lora.py", "--threads", String.valueOf(threads),
+            List<String> out = run(List.of(PYTHON, "dev-tools/bench/torch_dpo_lora.py", "--threads", String.valueOf(threads),
                     "--layers", c.get("layers"), "--width", c.get("width"), "--heads", c.get("heads"), "--vocab", c.get("vocab"),
                     "--batch", c.get("batch"), "--prompt", c.get("prompt"), "--completion", c.get("completion"),
                     "--r", c.get("lora-r"), "--steps", c.get("steps")));
