@@ -33,7 +33,7 @@ import java.util.Map;
  * is configured with {@code miniBatch(false)}, so DL4J does not divide it again). Its last step's statistics
  * stay readable for the metrics hook.
  */
-public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implements IOutputLayer {
+public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implements IOutputLayer, TrainingLayer {
     private INDArray labels;
     private INDArray params;
     private INDArray gradientsView;
@@ -70,7 +70,13 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         return lastStats;
     }
 
+    @Override
+    public StepStats lastStepStats() {
+        return lastStats == null ? null : new DpoStepStats(lastStats);
+    }
+
     /** Real tokens (prompt counted for both sequences) of the last training step. */
+    @Override
     public long lastTokens() {
         return lastTokens;
     }
@@ -86,6 +92,7 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
     }
 
     /** Global norm of the last step's gradient of the mean loss, before clipping. */
+    @Override
     public double lastGradNorm() {
         return lastGradNorm;
     }

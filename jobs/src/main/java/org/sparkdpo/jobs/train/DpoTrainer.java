@@ -10,7 +10,8 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
  * DPO training of a LoRA adapter with DL4J's {@link ParameterAveragingTrainingMaster}. The driver runs one
  * averaging round at a time (DL4J broadcasts the LoRA parameters and updater state, each worker fits its batches,
  * DL4J averages the results) so that it can log, evaluate and checkpoint between rounds. The loop below is the
- * whole schedule; {@link TrainingRun} holds the run's state and one method per step of it.
+ * whole schedule; {@link TrainingRun} holds the run's state and one method per step of it, {@link DpoTask} what
+ * is DPO about it.
  */
 public final class DpoTrainer {
     /** What a run produced. */
@@ -20,14 +21,16 @@ public final class DpoTrainer {
     private DpoTrainer() {}
 
     public static Result train(SparkSession spark, TrainSettings settings) throws IOException {
-        try (TrainingRun run = TrainingRun.start(spark, settings)) {
+        try (TrainingRun run = TrainingRun.start(spark, settings.run(), DpoTask.factory(spark, settings))) {
             while (run.hasNextRound()) {
                 TrainingRun.Round round = run.fitRound();
                 run.log(round);
                 run.maybeEvaluate(round);
                 run.maybeCheckpoint(round);
             }
-            return run.finish();
+            TrainingRun.Outcome o = run.finish();
+            return new Result(o.output(), o.metricsFile(), o.summaryFile(), o.curvesFile(), o.steps(), o.finalEval(),
+                    o.bytesPerRound());
         }
     }
 }
