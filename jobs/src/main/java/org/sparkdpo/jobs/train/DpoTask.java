@@ -11,9 +11,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.sparkdpo.common.spark.ExecutorContext;
 import org.sparkdpo.data.PairShards;
-import org.sparkdpo.model.arch.LinearLayout;
 import org.sparkdpo.model.dpo.DpoStats;
 import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.lora.LoraAdapter;
@@ -136,18 +134,8 @@ final class DpoTask implements TrainingTask {
         train.release();
     }
 
-    /** The LoRA settings of a fresh adapter (Conv1D layout from the model), or those of {@code --adapter-init}. */
     private static LoraConfig loraConfig(TrainSettings s) throws IOException {
-        var base = ExecutorContext.weights(TrainingModel.local(s.paths().model()), s.dtype()).model();
-        LoraConfig l = s.lora();
-        if (s.paths().adapterInit() == null) {
-            boolean conv1d = base.linearModules().get(0).layout() == LinearLayout.CONV1D;
-            return new LoraConfig(l.r(), l.loraAlpha(), l.loraDropout(), l.targetModules(), l.useRslora(), conv1d,
-                    l.baseModelNameOrPath());
-        }
-        LoraConfig c = LoraAdapter.load(TrainingModel.local(s.paths().adapterInit()), base, s.dtype()).config();
-        double dropout = l != null ? l.loraDropout() : c.loraDropout();
-        return new LoraConfig(c.r(), c.loraAlpha(), dropout, c.targetModules(), c.useRslora(), c.fanInFanOut(), c.baseModelNameOrPath());
+        return TrainingModel.resolveLora(s.paths().model(), s.dtype(), s.lora(), s.paths().adapterInit());
     }
 
     private static JavaRDD<PreferencePair> evalPairs(SparkSession spark, TrainSettings s) {

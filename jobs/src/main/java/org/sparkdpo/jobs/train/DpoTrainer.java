@@ -21,16 +21,21 @@ public final class DpoTrainer {
     private DpoTrainer() {}
 
     public static Result train(SparkSession spark, TrainSettings settings) throws IOException {
-        try (TrainingRun run = TrainingRun.start(spark, settings.run(), DpoTask.factory(spark, settings))) {
+        TrainingRun.Outcome o = loop(spark, settings.run(), DpoTask.factory(spark, settings));
+        return new Result(o.output(), o.metricsFile(), o.summaryFile(), o.curvesFile(), o.steps(), o.finalEval(),
+                o.bytesPerRound());
+    }
+
+    /** The training loop of every objective (DPO here, SFT in {@code jobs.sft}): one averaging round at a time. */
+    public static TrainingRun.Outcome loop(SparkSession spark, RunSettings settings, TrainingTask.Factory task) throws IOException {
+        try (TrainingRun run = TrainingRun.start(spark, settings, task)) {
             while (run.hasNextRound()) {
                 TrainingRun.Round round = run.fitRound();
                 run.log(round);
                 run.maybeEvaluate(round);
                 run.maybeCheckpoint(round);
             }
-            TrainingRun.Outcome o = run.finish();
-            return new Result(o.output(), o.metricsFile(), o.summaryFile(), o.curvesFile(), o.steps(), o.finalEval(),
-                    o.bytesPerRound());
+            return run.finish();
         }
     }
 }
