@@ -57,7 +57,7 @@ public final class SftGraph {
     /** Placeholder values: the log-prob graph's, plus weight 1/N on each of the N real scored rows. */
     public static Map<String, INDArray> placeholders(SequenceBatch batch, DataType dt) {
         Map<String, INDArray> m = batch.placeholders(dt);
-        int n = batch.numScoredTokens();
+        int n = Arrays.stream(batch.counts()).sum();
         double[] w = new double[batch.paddedRows()];
         Arrays.fill(w, 0, n, 1.0 / n);
         m.put(TOKEN_WEIGHTS, Nd4j.create(w, new long[]{w.length}, DataType.DOUBLE).castTo(dt));

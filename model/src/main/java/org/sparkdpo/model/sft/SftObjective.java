@@ -149,7 +149,7 @@ public final class SftObjective {
         } else {
             values = WorkspaceSessions.run(sd, () -> detach(sd.output(ph, outs)));
         }
-        long n = batch.numScoredTokens();
+        long n = java.util.Arrays.stream(batch.counts()).sum();
         long[] argmax = values.get(LogProbGraph.ROW_ARGMAX).toLongVector();
         long[] targets = ph.get(LogProbGraph.TARGETS).toLongVector();
         long correct = 0;
