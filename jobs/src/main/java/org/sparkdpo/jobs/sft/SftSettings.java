@@ -2,6 +2,7 @@ package org.sparkdpo.jobs.sft;
 
 import java.nio.file.Path;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpo.common.spark.HadoopPaths;
 import org.sparkdpo.jobs.train.OptimizerSettings;
 import org.sparkdpo.jobs.train.RunSettings;
 import org.sparkdpo.jobs.train.TrainSettings;
@@ -23,6 +24,14 @@ public record SftSettings(String data, String model, Path out, boolean full, Lor
                           boolean completionOnly, TrainSettings.Batching batching, OptimizerSettings optimizer,
                           TrainSettings.Schedule schedule, TrainSettings.Evaluation evaluation,
                           TrainSettings.Checkpoints checkpoints, TrainSettings.Seeds seeds, DataType dtype) {
+
+    /** These settings with every Hadoop path qualified on the driver, as tasks need them. */
+    public SftSettings qualified(org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
+        TrainSettings.Evaluation e = new TrainSettings.Evaluation(HadoopPaths.qualify(evaluation.data(), conf),
+                evaluation.fraction(), evaluation.batchSize(), evaluation.every());
+        return new SftSettings(HadoopPaths.qualify(data, conf), HadoopPaths.qualify(model, conf), out, full, lora,
+                HadoopPaths.qualify(adapterInit, conf), completionOnly, batching, optimizer, schedule, e, checkpoints, seeds, dtype);
+    }
 
     public RunSettings run() {
         return new RunSettings(out, batching, optimizer, schedule, evaluation.every(), checkpoints, seeds, dtype);

@@ -68,8 +68,8 @@ final class SftTask implements TrainingTask {
         else if (ev.fraction() > 0) {
             eval = SftShards.read(spark, s.data(), new PairShards.Holdout(ev.fraction(), s.seeds().data(), true)).examples().values();
         }
-        String init = s.full() ? ckpt.map(c -> c.modelDir().toString()).orElse(null)
-                : ckpt.map(c -> c.adapterDir().toString()).orElse(s.adapterInit());
+        String init = s.full() ? ckpt.map(c -> c.modelDir().toAbsolutePath().toUri().toString()).orElse(null)
+                : ckpt.map(c -> c.adapterDir().toAbsolutePath().toUri().toString()).orElse(s.adapterInit());
         var lora = s.full() ? null : TrainingModel.resolveLora(s.model(), s.dtype(), s.lora(), s.adapterInit());
         SftModel.Spec spec = SftModel.Spec.of(s.model(), s.dtype(), s.full(), lora, init, state.loraSeed(),
                 state.dropoutSeed(), s.batching().gradientAccumulation(), s.completionOnly());

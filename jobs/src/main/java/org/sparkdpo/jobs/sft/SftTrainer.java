@@ -17,6 +17,7 @@ public final class SftTrainer {
         if (!settings.full() && settings.lora() == null && settings.adapterInit() == null) {
             throw new IllegalArgumentException("LoRA SFT needs LoRA settings or an adapter to start from");
         }
-        return DpoTrainer.loop(spark, settings.run(), SftTask.factory(spark, settings));
+        SftSettings s = settings.qualified(spark.sparkContext().hadoopConfiguration());
+        return DpoTrainer.loop(spark, s.run(), SftTask.factory(spark, s));
     }
 }

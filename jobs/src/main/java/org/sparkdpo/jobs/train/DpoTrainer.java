@@ -21,7 +21,8 @@ public final class DpoTrainer {
     private DpoTrainer() {}
 
     public static Result train(SparkSession spark, TrainSettings settings) throws IOException {
-        TrainingRun.Outcome o = loop(spark, settings.run(), DpoTask.factory(spark, settings));
+        TrainSettings s = settings.qualified(spark.sparkContext().hadoopConfiguration());
+        TrainingRun.Outcome o = loop(spark, s.run(), DpoTask.factory(spark, s));
         return new Result(o.output(), o.metricsFile(), o.summaryFile(), o.curvesFile(), o.steps(), o.finalEval(),
                 o.bytesPerRound());
     }
