@@ -59,6 +59,13 @@ public final class PairColumns {
     /** Added by precompute-ref: number of scored rejected completion tokens (INT). */
     public static final String REF_REJECTED_TOKENS = "ref_rejected_tokens";
 
+    /** SFT data: the completion's token ids (EOS appended for text completions), after truncation. */
+    public static final String COMPLETION_IDS = "completion_ids";
+    /** SFT data: completion_len. */
+    public static final String COMPLETION_LEN = "completion_len";
+    /** What {@code sft} needs of a prepared SFT shard. */
+    public static final List<String> SFT_TOKENS = List.of(ID, PROMPT_IDS, COMPLETION_IDS);
+
     /** What precompute-ref needs of a prepared shard. */
     public static final List<String> TOKENS = List.of(ID, PROMPT_IDS, CHOSEN_IDS, REJECTED_IDS);
     /** The reference columns precompute-ref adds, in order. */

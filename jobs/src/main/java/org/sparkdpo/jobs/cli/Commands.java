@@ -13,6 +13,7 @@ public final class Commands {
                 new PrepareCommand(),
                 new PrecomputeRefCommand(),
                 new TrainCommand(),
+                new SftCommand(),
                 new EvalCommand(),
                 new GenerateCommand(),
                 new CompareCommand(),

@@ -53,9 +53,28 @@ final class Help {
         return b.toString();
     }
 
+    /**
+     * Declaration order, except that the training-loop options a command inherits ({@link LoopOptions}) follow the
+     * command's own options (picocli lists a superclass's options first).
+     */
+    static java.util.List<OptionSpec> inDisplayOrder(CommandSpec spec) {
+        java.util.List<OptionSpec> loop = new java.util.ArrayList<>();
+        java.util.List<OptionSpec> rest = new java.util.ArrayList<>();
+        for (OptionSpec o : spec.options()) (declaredIn(o, LoopOptions.class) ? loop : rest).add(o);
+        Class<?> own = spec.userObject() == null ? null : spec.userObject().getClass();
+        int at = 0;
+        while (at < rest.size() && own != null && declaredIn(rest.get(at), own)) at++;
+        rest.addAll(at, loop);
+        return rest;
+    }
+
+    private static boolean declaredIn(OptionSpec o, Class<?> c) {
+        return o.userObject() instanceof java.lang.reflect.Field f && f.getDeclaringClass() == c;
+    }
+
     private static String options(CommandSpec spec) {
         StringBuilder b = new StringBuilder("\nOptions:\n");
-        for (OptionSpec o : spec.options()) {
+        for (OptionSpec o : inDisplayOrder(spec)) {
             if (o.hidden()) continue;
             boolean common = o.usageHelp() || o.longestName().equals(Cli.CONFIG);
             String meta = metavar(o);

@@ -22,7 +22,8 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Training checkpoints under {@code <out>/checkpoints/step-NNNNNNNN/}: the adapter (PEFT format), the optimiser
+ * Training checkpoints under {@code <out>/checkpoints/step-NNNNNNNN/}: the adapter (PEFT format) or the full model
+ * (Hugging Face folder), the optimiser
  * state ({@code updater_state.safetensors}) and {@code trainer_state.json}. Each is written into a temporary
  * folder that is renamed into place, so a checkpoint folder that exists is complete; a killed run leaves at
  * most a {@code .tmp-} folder, which is ignored and cleaned up.
@@ -33,6 +34,17 @@ public final class CheckpointStore {
         public Path adapterDir() {
             return dir.resolve("adapter");
         }
+
+        /** The full model of a full-parameter run's checkpoint (a Hugging Face folder). */
+        public Path modelDir() {
+            return dir.resolve("model");
+        }
+    }
+
+    /** The trained weights of a checkpoint, written into the (temporary) checkpoint folder. */
+    @FunctionalInterface
+    public interface Weights {
+        void writeTo(Path checkpointDir) throws IOException;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,12 +63,16 @@ public final class CheckpointStore {
     }
 
     public Path save(TrainerState state, LoraAdapter adapter, INDArray updaterState) throws IOException {
+        return save(state, dir -> adapter.save(dir.resolve("adapter")), updaterState);
+    }
+
+    public Path save(TrainerState state, Weights weights, INDArray updaterState) throws IOException {
         Files.createDirectories(root);
         Path target = root.resolve(String.format("%s%08d", PREFIX, state.step()));
         Path tmp = root.resolve(".tmp-" + UUID.randomUUID());
         Files.createDirectories(tmp);
         try {
-            adapter.save(tmp.resolve("adapter"));
+            weights.writeTo(tmp);
             if (updaterState != null && updaterState.length() > 0) {
                 SafeTensorsWriter.write(tmp.resolve("updater_state.safetensors"),
                         Map.of("updater_state", updaterState.reshape(-1)), Map.of("format", "dl4j-updater-view"));

@@ -3,19 +3,14 @@ package org.sparkdpo.jobs.train;
 import org.sparkdpo.common.spark.ExecutorContext;
 import org.sparkdpo.model.logprob.LengthBuckets;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sparkdpo.model.arch.LinearModule;
 import org.sparkdpo.model.dpo.DpoObjective;
@@ -33,12 +28,7 @@ import java.util.Map;
  * is configured with {@code miniBatch(false)}, so DL4J does not divide it again). Its last step's statistics
  * stay readable for the metrics hook.
  */
-public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implements IOutputLayer {
-    private INDArray labels;
-    private INDArray params;
-    private INDArray gradientsView;
-    private Map<String, INDArray> paramTable;
-    private Map<String, INDArray> gradTable;
+public final class DpoLoraLayer extends ObjectiveLayer<DpoLoraLayerConf> {
 
     private INDArray scoredInput;
     private double lastLoss = Double.NaN;
@@ -70,7 +60,13 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         return lastStats;
     }
 
+    @Override
+    public StepStats lastStepStats() {
+        return lastStats == null ? null : new DpoStepStats(lastStats);
+    }
+
     /** Real tokens (prompt counted for both sequences) of the last training step. */
+    @Override
     public long lastTokens() {
         return lastTokens;
     }
@@ -86,6 +82,7 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
     }
 
     /** Global norm of the last step's gradient of the mean loss, before clipping. */
+    @Override
     public double lastGradNorm() {
         return lastGradNorm;
     }
@@ -181,141 +178,5 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
             double[] losses = model().objective().run(pairs, loraArrays(), false, 0, padTo(pairs)).pairLosses();
             return Nd4j.create(losses, new long[]{losses.length, 1}, DataType.DOUBLE).castTo(dataType);
         }
-    }
-
-    @Override
-    public Layer clone() {
-        throw new UnsupportedOperationException("not cloneable");
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public void clearNoiseWeightParams() {
-    }
-
-    @Override
-    public INDArray params() {
-        return params;
-    }
-
-    @Override
-    public INDArray getParam(String param) {
-        return paramTable.get(param);
-    }
-
-    @Override
-    public long numParams() {
-        return params == null ? 0 : params.length();
-    }
-
-    @Override
-    public void setParam(String key, INDArray val) {
-        INDArray current = paramTable.get(key);
-        if (current == null) throw new IllegalArgumentException("unknown parameter " + key);
-        current.assign(val);
-    }
-
-    @Override
-    public void setParams(INDArray params) {
-        if (params != null && params != this.params) this.params.assign(params);
-    }
-
-    @Override
-    public void setParamsViewArray(INDArray params) {
-        this.params = params;
-    }
-
-    @Override
-    public INDArray getGradientsViewArray() {
-        return gradientsView;
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray gradients) {
-        this.gradientsView = gradients;
-        this.gradTable = layerConf().initializer().getGradientsFromFlattened(conf(), gradients);
-    }
-
-    @Override
-    public void setParamTable(Map<String, INDArray> paramTable) {
-        if (this.paramTable == null) {
-            this.paramTable = paramTable;
-        } else {
-            paramTable.forEach(this::setParam);
-        }
-    }
-
-    @Override
-    public Map<String, INDArray> paramTable() {
-        return paramTable;
-    }
-
-    @Override
-    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
-        return paramTable;
-    }
-
-    @Override
-    public boolean needsLabels() {
-        return true;
-    }
-
-    @Override
-    public void setLabels(INDArray labels) {
-        this.labels = labels;
-    }
-
-    @Override
-    public INDArray getLabels() {
-        return labels;
-    }
-
-    @Override
-    public double f1Score(DataSet data) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public double f1Score(INDArray examples, INDArray labels) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public int numLabels() {
-        return 2;
-    }
-
-    @Override
-    public void fit(DataSetIterator iter) {
-        throw new UnsupportedOperationException("train through MultiLayerNetwork");
-    }
-
-    @Override
-    public int[] predict(INDArray examples) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<String> predict(DataSet dataSet) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void fit(INDArray examples, INDArray labels) {
-        throw new UnsupportedOperationException("train through MultiLayerNetwork");
-    }
-
-    @Override
-    public void fit(DataSet data) {
-        throw new UnsupportedOperationException("train through MultiLayerNetwork");
-    }
-
-    @Override
-    public void fit(INDArray examples, int[] labels) {
-        throw new UnsupportedOperationException("train through MultiLayerNetwork");
     }
 }

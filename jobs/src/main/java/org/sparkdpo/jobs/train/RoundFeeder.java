@@ -20,7 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Feeds one averaging round at a time to DL4J: the epoch's batches are encoded once into an RDD with one
+ * Feeds one averaging round at a time to DL4J (any objective's rows: pairs, SFT examples): the epoch's batches are encoded once into an RDD with one
  * partition per (round, worker), holding that worker's batches in local-step order; a round is those W
  * partitions, pruned out without touching the rest. DL4J then trains partition w on worker w (no repartition).
  */
@@ -33,37 +33,49 @@ public final class RoundFeeder implements AutoCloseable {
         this.layout = layout;
     }
 
+    /** Encodes the rows of one batch (in batch order) as the DataSet a worker step trains on. */
+    @FunctionalInterface
+    public interface BatchEncoder<T> extends java.io.Serializable {
+        DataSet encode(List<T> rows);
+    }
+
+    /** Preference pairs, encoded by {@link PairBatchCodec}. */
     public static RoundFeeder of(JavaSparkContext sc, PairShards data, BatchPlan plan, RoundLayout layout, DataType dtype) {
-        int n = data.size();
+        return of(sc, data.pairs(), data.size(), plan, layout, (BatchEncoder<PreferencePair>) rows -> PairBatchCodec.encode(rows, dtype));
+    }
+
+    /** Any training rows indexed 0..n-1, batched by {@code plan} and encoded by {@code encoder}. */
+    public static <T> RoundFeeder of(JavaSparkContext sc, JavaPairRDD<Long, T> rows, int n, BatchPlan plan,
+                                     RoundLayout layout, BatchEncoder<T> encoder) {
         Broadcast<int[]> batchOf = sc.broadcast(plan.batchOfRow(n));
         Broadcast<int[]> posOf = sc.broadcast(plan.positionOfRow(n));
         int partitions = layout.rounds() * layout.workers();
-        JavaPairRDD<Integer, Tuple2<Integer, PreferencePair>> keyed = data.pairs().mapToPair(t -> {
+        JavaPairRDD<Integer, Tuple2<Integer, T>> keyed = rows.mapToPair(t -> {
             int row = Math.toIntExact(t._1());
             int batch = batchOf.value()[row];
             return new Tuple2<>(batch, new Tuple2<>(posOf.value()[row], t._2()));
         });
         JavaRDD<DataSet> batches = keyed.partitionBy(new BatchPartitioner(layout, partitions))
-                .mapPartitions(it -> encode(it, dtype), true)
+                .mapPartitions(it -> encode(it, encoder), true)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         batchOf.unpersist(false);
         posOf.unpersist(false);
         return new RoundFeeder(batches, layout);
     }
 
-    /** Groups a partition's pairs into batches (ordered by batch number, pairs by position) and encodes them. */
-    private static Iterator<DataSet> encode(Iterator<Tuple2<Integer, Tuple2<Integer, PreferencePair>>> it, DataType dtype) {
-        List<Tuple2<Integer, Tuple2<Integer, PreferencePair>>> rows = new ArrayList<>();
+    /** Groups a partition's rows into batches (ordered by batch number, rows by position) and encodes them. */
+    private static <T> Iterator<DataSet> encode(Iterator<Tuple2<Integer, Tuple2<Integer, T>>> it, BatchEncoder<T> encoder) {
+        List<Tuple2<Integer, Tuple2<Integer, T>>> rows = new ArrayList<>();
         it.forEachRemaining(rows::add);
-        rows.sort(Comparator.<Tuple2<Integer, Tuple2<Integer, PreferencePair>>>comparingInt(Tuple2::_1)
+        rows.sort(Comparator.<Tuple2<Integer, Tuple2<Integer, T>>>comparingInt(Tuple2::_1)
                 .thenComparingInt(t -> t._2()._1()));
         List<DataSet> out = new ArrayList<>();
         int i = 0;
         while (i < rows.size()) {
             int batch = rows.get(i)._1();
-            List<PreferencePair> pairs = new ArrayList<>();
-            while (i < rows.size() && rows.get(i)._1() == batch) pairs.add(rows.get(i++)._2()._2());
-            out.add(PairBatchCodec.encode(pairs, dtype));
+            List<T> part = new ArrayList<>();
+            while (i < rows.size() && rows.get(i)._1() == batch) part.add(rows.get(i++)._2()._2());
+            out.add(encoder.encode(part));
         }
         return out.iterator();
     }

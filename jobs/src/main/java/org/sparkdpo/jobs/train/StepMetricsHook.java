@@ -8,7 +8,7 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Runs on the workers after every DL4J update and sends that step's DPO statistics back to the driver through a
+ * Runs on the workers after every DL4J update and sends that step's statistics (any {@link TrainingLayer}) back to the driver through a
  * Spark accumulator (the hook travels inside DL4J's worker closure, one copy per task, so its step counter is
  * the worker's local step within the round).
  */
@@ -26,8 +26,8 @@ public final class StepMetricsHook implements TrainingHook {
 
     @Override
     public void postUpdate(DataSet minibatch, Model model) {
-        DpoLoraLayer layer = (DpoLoraLayer) ((MultiLayerNetwork) model).getLayer(0);
-        records.add(new StepRecord(WorkerIdentity.current(), localStep++, layer.lastStats(), layer.lastGradNorm(),
+        TrainingLayer layer = (TrainingLayer) ((MultiLayerNetwork) model).getLayer(0);
+        records.add(new StepRecord(WorkerIdentity.current(), localStep++, layer.lastStepStats(), layer.lastGradNorm(),
                 layer.lastTokens()));
     }
 

@@ -18,6 +18,11 @@ import org.sparkdpo.model.lora.LoraConfig;
 public record TrainSettings(Paths paths, Batching batching, DpoConfig dpo, LoraConfig lora, OptimizerSettings optimizer,
                             Schedule schedule, Evaluation evaluation, Checkpoints checkpoints, Seeds seeds, DataType dtype) {
 
+    /** The objective-independent part, for {@link TrainingRun}. */
+    public RunSettings run() {
+        return new RunSettings(paths.out(), batching, optimizer, schedule, evaluation.every(), checkpoints, seeds, dtype);
+    }
+
     /**
      * Where the run reads and writes.
      *

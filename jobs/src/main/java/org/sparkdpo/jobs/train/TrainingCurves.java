@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Draws the training curves (loss, reward margins, reward accuracies; training and eval) from metrics.jsonl as a
+ * Draws the training curves (for DPO: loss, reward margins, reward accuracies; training and eval) from metrics.jsonl as a
  * self-contained HTML page with inline SVG: no scripts, no network, opens anywhere.
  */
 public final class TrainingCurves {
@@ -19,7 +19,15 @@ public final class TrainingCurves {
 
     private TrainingCurves() {}
 
+    /** DPO's panels: loss, reward margins, reward accuracies. */
+    public static final List<String> DPO_KEYS = List.of("loss", "rewards/margins", "rewards/accuracies");
+
     public static Path write(Path metricsFile, Path html) throws IOException {
+        return write(metricsFile, html, DPO_KEYS);
+    }
+
+    /** One panel per metric key (training values and their {@code eval_} counterparts). */
+    public static Path write(Path metricsFile, Path html, List<String> keys) throws IOException {
         List<Map<String, Object>> lines = MetricsLog.read(metricsFile);
         StringBuilder sb = new StringBuilder();
         sb.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>spark-dpo training curves</title>")
@@ -27,7 +35,7 @@ public final class TrainingCurves {
                 .append("figcaption{font-weight:bold}.train{stroke:#1f77b4}.eval{stroke:#d62728}</style></head><body>")
                 .append("<h1>Training curves</h1><p>").append(escape(metricsFile.toString())).append(" &mdash; ")
                 .append("<span style=\"color:#1f77b4\">train</span>, <span style=\"color:#d62728\">eval</span></p>");
-        for (String key : List.of("loss", "rewards/margins", "rewards/accuracies")) {
+        for (String key : keys) {
             sb.append(panel(key, series(lines, key), series(lines, "eval_" + key)));
         }
         sb.append("</body></html>\n");

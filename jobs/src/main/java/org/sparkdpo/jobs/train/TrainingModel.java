@@ -81,6 +81,22 @@ public final class TrainingModel {
                 spec.gradientCheckpointing(), 0));
     }
 
+    /**
+     * The LoRA settings of a run: those given for a fresh adapter (with the model's Conv1D layout), or those of
+     * {@code adapterInit} (its r, alpha and targets; dropout from {@code given} when given).
+     */
+    public static LoraConfig resolveLora(String modelDir, DataType dtype, LoraConfig given, String adapterInit) throws IOException {
+        var base = ExecutorContext.weights(local(modelDir), dtype).model();
+        if (adapterInit == null) {
+            boolean conv1d = base.linearModules().get(0).layout() == org.sparkdpo.model.arch.LinearLayout.CONV1D;
+            return new LoraConfig(given.r(), given.loraAlpha(), given.loraDropout(), given.targetModules(), given.useRslora(),
+                    conv1d, given.baseModelNameOrPath());
+        }
+        LoraConfig c = LoraAdapter.load(local(adapterInit), base, dtype).config();
+        double dropout = given != null ? given.loraDropout() : c.loraDropout();
+        return new LoraConfig(c.r(), c.loraAlpha(), dropout, c.targetModules(), c.useRslora(), c.fanInFanOut(), c.baseModelNameOrPath());
+    }
+
     /** A model or adapter folder given as any Hadoop path, as a local folder of this JVM (copied once if remote). */
     public static Path local(String hadoopPath) {
         return ExecutorContext.localCopy(hadoopPath);

@@ -1,7 +1,5 @@
 package org.sparkdpo.jobs.train;
 
-import org.sparkdpo.common.spark.ExecutorContext;
-import org.sparkdpo.data.PairShards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -28,38 +25,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdpo.common.JobFailedException;
 import org.sparkdpo.common.JobRefusedException;
-import org.sparkdpo.model.arch.LinearLayout;
-import org.sparkdpo.model.dpo.DpoStats;
-import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.json.PythonJson;
-import org.sparkdpo.model.lora.LoraAdapter;
-import org.sparkdpo.model.lora.LoraConfig;
 
 /**
- * One training run's state between averaging rounds, with a method for each thing {@link DpoTrainer}'s loop does:
- * fit a round, log it, maybe evaluate, maybe checkpoint, finish. Everything that survives a restart is in
- * {@link TrainerState}; the rest is rebuilt by {@link #start}.
+ * One training run's state between averaging rounds, with a method for each thing a trainer's loop
+ * ({@link DpoTrainer}, the SFT trainer) does: fit a round, log it, maybe evaluate, maybe checkpoint, finish. What
+ * differs between objectives comes from its {@link TrainingTask}. Everything that survives a restart is in
+ * {@link TrainerState} and the checkpoint's weights; the rest is rebuilt by {@link #start}.
  */
-final class TrainingRun implements AutoCloseable {
+public final class TrainingRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
 
     /** What one round did: the step it started after, each step's pooled worker records, its wall time. */
-    record Round(int firstStep, List<StepTotals> steps, double seconds) {}
+    public record Round(int firstStep, List<StepTotals> steps, double seconds) {}
 
     /** One optimiser step summed over the workers that ran it. */
-    record StepTotals(DpoStats stats, double gradNorm, long tokens) {}
+    record StepTotals(StepStats stats, double gradNorm, long tokens) {}
 
-    private final TrainSettings s;
+    /** What a run produced: the trained weights' folder, metrics, summary, curves, steps, last eval metrics. */
+    public record Outcome(Path output, Path metricsFile, Path summaryFile, Path curvesFile, int steps,
+                          Map<String, Double> finalEval, long bytesPerRound) {}
+
+    private final RunSettings s;
+    private final TrainingTask task;
     private final JavaSparkContext sc;
     private final CheckpointStore checkpoints;
-    private final PairShards train;
-    private final JavaRDD<PreferencePair> eval;
-    private final TrainingModel.Spec spec;
     private final MultiLayerNetwork net;
     private final SparkDl4jMultiLayer sparkNet;
     private final CollectionAccumulator<StepRecord> records;
     private final MetricsLog metrics;
-    private final MetricsWindow window = new MetricsWindow();
+    private final MetricsWindow window;
     private final ProgressLine progress;
     private final WarmupDecaySchedule lr;
     private final TrainerState initial;
@@ -68,43 +63,40 @@ final class TrainingRun implements AutoCloseable {
     private final long bytesPerRound;
 
     private int step;
-    private long pairsSeen;
+    private long examplesSeen;
     private int epoch;
     private int round;
     private RoundLayout layout;
     private RoundFeeder feeder;
     private Map<String, Double> lastEval = Map.of();
 
-    private TrainingRun(TrainSettings s, JavaSparkContext sc, CheckpointStore checkpoints, PairShards train,
-                        JavaRDD<PreferencePair> eval, TrainingModel.Spec spec, MultiLayerNetwork net, MetricsLog metrics,
-                        TrainerState initial, int stepsPerEpoch, int totalSteps) {
+    private TrainingRun(RunSettings s, TrainingTask task, JavaSparkContext sc, CheckpointStore checkpoints,
+                        MultiLayerNetwork net, MetricsLog metrics, TrainerState initial, int stepsPerEpoch, int totalSteps) {
         this.s = s;
+        this.task = task;
         this.sc = sc;
         this.checkpoints = checkpoints;
-        this.train = train;
-        this.eval = eval;
-        this.spec = spec;
         this.net = net;
         this.metrics = metrics;
         this.initial = initial;
         this.stepsPerEpoch = stepsPerEpoch;
         this.totalSteps = totalSteps;
         this.step = initial.step();
-        this.pairsSeen = initial.pairsSeen();
+        this.examplesSeen = initial.pairsSeen();
         this.epoch = initial.epoch();
         this.round = initial.roundInEpoch();
         this.bytesPerRound = bytesPerRound(net);
-        this.records = sc.sc().collectionAccumulator("dpo-steps");
+        this.records = sc.sc().collectionAccumulator("training-steps");
         this.sparkNet = new SparkDl4jMultiLayer(sc, net, trainingMaster(s.batching(), records));
-        this.progress = new ProgressLine(totalSteps);
+        this.window = new MetricsWindow(task.examplesName() + "_per_second");
+        this.progress = new ProgressLine(totalSteps, task.progressFields());
         OptimizerSettings o = s.optimizer();
         this.lr = new WarmupDecaySchedule(o.lr(), o.warmupSteps(), totalSteps, o.decay());
     }
 
-    /** Reads the data, builds (or restores) the network and opens the metrics file; refuses to overwrite a run. */
-    static TrainingRun start(SparkSession spark, TrainSettings settings) throws IOException {
-        TrainSettings s = settings.qualified(spark.sparkContext().hadoopConfiguration());
-        Path out = s.paths().out();
+    /** Builds the task (from the latest checkpoint with --resume) and the network; refuses to overwrite a run. */
+    public static TrainingRun start(SparkSession spark, RunSettings s, TrainingTask.Factory factory) throws IOException {
+        Path out = s.out();
         Files.createDirectories(out);
         CheckpointStore checkpoints = new CheckpointStore(out, s.checkpoints().keep());
         boolean resume = s.checkpoints().resume();
@@ -116,35 +108,26 @@ final class TrainingRun implements AutoCloseable {
         TrainSettings.Seeds seeds = s.seeds();
         TrainerState state = ckpt.map(CheckpointStore.Loaded::state)
                 .orElse(new TrainerState(0, 0, 0, 0, seeds.data(), seeds.lora(), seeds.dropout()));
-
-        TrainSettings.Evaluation ev = s.evaluation();
-        PairShards.Holdout trainSide = ev.data() == null && ev.fraction() > 0
-                ? new PairShards.Holdout(ev.fraction(), seeds.data(), false) : null;
-        PairShards train = PairShards.read(spark, s.paths().data(), trainSide);
-        JavaRDD<PreferencePair> eval = evalPairs(spark, s);
-
-        String init = ckpt.map(c -> c.adapterDir().toAbsolutePath().toUri().toString()).orElse(s.paths().adapterInit());
-        TrainingModel.Spec spec = TrainingModel.Spec.of(s.paths().model(), s.dtype(), loraConfig(s), s.dpo(), init,
-                state.loraSeed(), state.dropoutSeed(), s.batching().gradientAccumulation());
+        TrainingTask task = factory.create(state, ckpt);
         TrainSettings.Batching b = s.batching();
         int stepsPerEpoch = new RoundLayout(b.workers(), b.averagingFrequency(),
-                (train.size() + b.batchSize() - 1) / b.batchSize()).stepsPerEpoch();
+                (task.size() + b.batchSize() - 1) / b.batchSize()).stepsPerEpoch();
         int totalSteps = s.schedule().maxSteps() > 0 ? s.schedule().maxSteps() : s.schedule().epochs() * stepsPerEpoch;
-        MultiLayerNetwork net = DpoNetworks.build(spec, s.optimizer(), totalSteps);
+        MultiLayerNetwork net = task.network(totalSteps);
         if (ckpt.isPresent() && ckpt.get().updaterState() != null) {
             net.getUpdater().setStateViewArray(net, ckpt.get().updaterState(), false);
         }
         MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), ckpt.isPresent() ? state.step() : -1);
-        TrainingRun run = new TrainingRun(s, JavaSparkContext.fromSparkContext(spark.sparkContext()), checkpoints, train,
-                eval, spec, net, metrics, state, stepsPerEpoch, totalSteps);
-        LOG.info("training {} LoRA parameters on {} pairs ({} steps/epoch, {} steps); each averaging round "
-                        + "broadcasts {} bytes (LoRA parameters + updater state) and gathers as much from each of {} workers",
-                net.numParams(), train.size(), stepsPerEpoch, totalSteps, run.bytesPerRound, b.workers());
+        TrainingRun run = new TrainingRun(s, task, JavaSparkContext.fromSparkContext(spark.sparkContext()), checkpoints,
+                net, metrics, state, stepsPerEpoch, totalSteps);
+        LOG.info("training {} on {} {} ({} steps/epoch, {} steps); each averaging round broadcasts {} bytes "
+                        + "(parameters + updater state) and gathers as much from each of {} workers",
+                task.describe(net), task.size(), task.examplesName(), stepsPerEpoch, totalSteps, run.bytesPerRound, b.workers());
         return run;
     }
 
     /** True while steps remain; moves to the next epoch's batch plan when this epoch's rounds are done. */
-    boolean hasNextRound() {
+    public boolean hasNextRound() {
         if (step >= totalSteps) return false;
         if (feeder != null && round >= layout.rounds()) {
             feeder.close();
@@ -154,15 +137,15 @@ final class TrainingRun implements AutoCloseable {
         }
         if (feeder == null) {
             TrainSettings.Batching b = s.batching();
-            BatchPlan plan = BatchPlan.of(train.lengths(), b.batchSize(), initial.dataSeed(), epoch, b.groupByLength());
+            BatchPlan plan = BatchPlan.of(task.lengths(), b.batchSize(), initial.dataSeed(), epoch, b.groupByLength());
             layout = new RoundLayout(b.workers(), b.averagingFrequency(), plan.numBatches());
-            feeder = RoundFeeder.of(sc, train, plan, layout, s.dtype());
+            feeder = task.feeder(sc, plan, layout);
         }
         return true;
     }
 
     /** Runs the next averaging round on the cluster (at most the steps that remain) and collects its step records. */
-    Round fitRound() {
+    public Round fitRound() {
         int steps = Math.min(layout.stepsIn(round), totalSteps - step);
         net.getLayerWiseConfigurations().setIterationCount(step);
         net.getLayerWiseConfigurations().setEpochCount(epoch);
@@ -170,14 +153,14 @@ final class TrainingRun implements AutoCloseable {
         fit(feeder.round(round), steps);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Round r = new Round(step, stepTotals(), seconds);
-        for (StepTotals t : r.steps()) pairsSeen += t.stats().pairs();
+        for (StepTotals t : r.steps()) examplesSeen += t.stats() == null ? 0 : t.stats().examples();
         step += r.steps().size();
         round++;
         return r;
     }
 
     /** Adds the round's steps to the metrics window and writes a line every {@code logEvery} steps. */
-    void log(Round r) throws IOException {
+    public void log(Round r) throws IOException {
         for (int i = 0; i < r.steps().size(); i++) {
             StepTotals t = r.steps().get(i);
             int done = r.firstStep() + i + 1;
@@ -190,43 +173,42 @@ final class TrainingRun implements AutoCloseable {
         }
     }
 
-    /** Evaluates on the held-out pairs when the round crossed a multiple of {@code --eval-every} (the last step evaluates in {@link #finish}). */
-    void maybeEvaluate(Round r) throws IOException {
-        int every = s.evaluation().every();
-        if (eval != null && every > 0 && crossed(r.firstStep(), step, every) && step < totalSteps) evaluate();
+    /** Evaluates on the held-out data when the round crossed a multiple of {@code --eval-every} (the last step evaluates in {@link #finish}). */
+    public void maybeEvaluate(Round r) throws IOException {
+        int every = s.evalEvery();
+        if (task.hasEval() && every > 0 && crossed(r.firstStep(), step, every) && step < totalSteps) evaluate();
     }
 
     /** Writes a checkpoint when the round crossed a multiple of {@code --checkpoint-every}. */
-    void maybeCheckpoint(Round r) throws IOException {
+    public void maybeCheckpoint(Round r) throws IOException {
         int every = s.checkpoints().every();
         if (every > 0 && crossed(r.firstStep(), step, every)) {
             boolean epochDone = round >= layout.rounds();
-            TrainerState next = new TrainerState(step, epochDone ? epoch + 1 : epoch, epochDone ? 0 : round, pairsSeen,
+            TrainerState next = new TrainerState(step, epochDone ? epoch + 1 : epoch, epochDone ? 0 : round, examplesSeen,
                     initial.dataSeed(), initial.loraSeed(), initial.dropoutSeed());
-            Path c = checkpoints.save(next, LoraWeights.adapterOf(net), updaterState(net));
+            Path c = checkpoints.save(next, task.checkpointWeights(net), updaterState(net));
             LOG.info("checkpoint {} written", c);
         }
     }
 
-    /** The final evaluation, the adapter, the curves and summary.json. */
-    DpoTrainer.Result finish() throws IOException {
+    /** The final evaluation, the trained weights, the curves and summary.json. */
+    public Outcome finish() throws IOException {
         progress.finish();
-        if (eval != null) evaluate();
+        if (task.hasEval()) evaluate();
         metrics.close();
-        Path out = s.paths().out();
-        Path adapterDir = out.resolve("adapter");
-        LoraWeights.adapterOf(net).save(adapterDir);
+        Path out = s.out();
+        Path output = task.writeResult(net, out);
         Path metricsFile = metrics.file();
-        Path curves = TrainingCurves.write(metricsFile, out.resolve("training_curves.html"));
+        Path curves = TrainingCurves.write(metricsFile, out.resolve("training_curves.html"), task.curveKeys());
         Path summary = writeSummary(metricsFile);
-        return new DpoTrainer.Result(adapterDir, metricsFile, summary, curves, step, lastEval, bytesPerRound);
+        return new Outcome(output, metricsFile, summary, curves, step, lastEval, bytesPerRound);
     }
 
     @Override
     public void close() throws IOException {
         if (feeder != null) feeder.close();
         metrics.close();
-        train.release();
+        task.close();
     }
 
     static boolean crossed(int before, int after, int every) {
@@ -275,11 +257,11 @@ final class TrainingRun implements AutoCloseable {
         for (StepRecord rec : recs) byStep.computeIfAbsent(rec.localStep(), k -> new ArrayList<>()).add(rec);
         List<StepTotals> steps = new ArrayList<>();
         for (List<StepRecord> stepRecs : byStep.values()) {
-            DpoStats merged = DpoStats.EMPTY;
+            StepStats merged = null;
             double gradNorm = 0;
             long tokens = 0;
             for (StepRecord rec : stepRecs) {
-                merged = merged.merge(rec.stats());
+                merged = merged == null ? rec.stats() : rec.stats() == null ? merged : merged.merge(rec.stats());
                 gradNorm += rec.gradNorm() / stepRecs.size();
                 tokens += rec.tokens();
             }
@@ -305,41 +287,13 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private void evaluate() throws IOException {
-        Broadcast<LoraWeights> w = sc.broadcast(LoraWeights.of(net));
-        long vocab = TrainingModel.of(spec).base().model().config().vocabSize();
-        DpoStats stats = Evaluator.stats(Evaluator.score(eval, spec, w, s.evaluation().batchSize()), s.dpo(), vocab);
-        w.destroy();
-        Map<String, Double> m = stats.metrics("eval_");
+        Map<String, Double> m = task.evaluate(sc, net);
         Map<String, Object> line = new LinkedHashMap<>(m);
         line.put("epoch", (double) step / stepsPerEpoch);
         line.put("step", step);
         metrics.write(line);
         LOG.info("eval at step {}: {}", step, m);
         lastEval = m;
-    }
-
-    /** The LoRA settings of a fresh adapter (Conv1D layout from the model), or those of {@code --adapter-init}. */
-    private static LoraConfig loraConfig(TrainSettings s) throws IOException {
-        var base = ExecutorContext.weights(TrainingModel.local(s.paths().model()), s.dtype()).model();
-        LoraConfig l = s.lora();
-        if (s.paths().adapterInit() == null) {
-            boolean conv1d = base.linearModules().get(0).layout() == LinearLayout.CONV1D;
-            return new LoraConfig(l.r(), l.loraAlpha(), l.loraDropout(), l.targetModules(), l.useRslora(), conv1d,
-                    l.baseModelNameOrPath());
-        }
-        LoraConfig c = LoraAdapter.load(TrainingModel.local(s.paths().adapterInit()), base, s.dtype()).config();
-        double dropout = l != null ? l.loraDropout() : c.loraDropout();
-        return new LoraConfig(c.r(), c.loraAlpha(), dropout, c.targetModules(), c.useRslora(), c.fanInFanOut(), c.baseModelNameOrPath());
-    }
-
-    private static JavaRDD<PreferencePair> evalPairs(SparkSession spark, TrainSettings s) {
-        TrainSettings.Evaluation ev = s.evaluation();
-        if (ev.data() != null) return PairShards.read(spark, ev.data()).pairs().values();
-        if (ev.fraction() > 0) {
-            return PairShards.read(spark, s.paths().data(), new PairShards.Holdout(ev.fraction(), s.seeds().data(), true))
-                    .pairs().values();
-        }
-        return null;
     }
 
     private static INDArray updaterState(MultiLayerNetwork net) {
@@ -358,22 +312,18 @@ final class TrainingRun implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("steps", step);
         m.put("total_steps", totalSteps);
-        m.put("pairs_seen", pairsSeen);
-        m.put("lora_parameters", net.numParams());
+        m.put(task.examplesName() + "_seen", examplesSeen);
+        m.putAll(task.summary(net));
         m.put("bytes_per_averaging_round", bytesPerRound);
         m.put("workers", s.batching().workers());
         m.put("averaging_frequency", s.batching().averagingFrequency());
         m.put("batch_size", s.batching().batchSize());
-        m.put("loss_types", s.dpo().terms().stream().map(t -> t.type().trlName()).toList());
-        m.put("beta", s.dpo().beta());
-        m.put("model", s.paths().model());
-        m.put("data", s.paths().data());
         Map<String, Object> lastTrain = null;
         for (Map<String, Object> l : MetricsLog.read(metricsFile)) if (l.containsKey("loss")) lastTrain = l;
         if (lastTrain != null) m.put("final_train", lastTrain);
         m.put("final_eval", lastEval);
-        Path f = s.paths().out().resolve("summary.json");
-        Path tmp = s.paths().out().resolve("summary.json.tmp");
+        Path f = s.out().resolve("summary.json");
+        Path tmp = s.out().resolve("summary.json.tmp");
         Files.writeString(tmp, PythonJson.write(m) + "\n");
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return f;

@@ -55,7 +55,10 @@ public final class ModelGraph {
         return new ModelGraph(sd, base, false, lora, scaling);
     }
 
-    /** Every base weight a trainable variable initialised from the checkpoint (full-parameter training). */
+    /**
+     * Every base weight a trainable SameDiff variable named by its canonical name, initialised from the checkpoint
+     * (full-parameter training; callers usually associate their own arrays with the variables before each run).
+     */
     public static ModelGraph fullTraining(SameDiff sd, BaseWeights base) {
         return new ModelGraph(sd, base, true, p -> null, 0);
     }
@@ -78,13 +81,20 @@ public final class ModelGraph {
     }
 
     /**
-     * Rows {@code ids} of a weight matrix (an embedding lookup). A plain gather, which is right for frozen
-     * weights; ND4J M2.1 cannot differentiate gathers reliably, so trainable weights are refused until the
-     * full-parameter path gets its own lookup.
+     * Rows {@code ids} of a weight matrix (an embedding lookup). Frozen weights: a plain gather. Trainable weights
+     * (full-parameter training): ND4J M2.1 cannot differentiate gathers reliably, so the lookup is a one-hot
+     * matrix [N, rows] times the weight, whose backward pass is the scatter-add a gather's gradient is
+     * (onehot^T . dY), computed by one matmul.
      */
     public SDVariable rowsOf(SDVariable weight, SDVariable ids) {
-        if (trainBase) throw new UnsupportedOperationException("embedding lookup of trainable weights is not implemented");
-        return sd.gather(weight, ids, 0);
+        if (!trainBase) return sd.gather(weight, ids, 0);
+        int rows = Math.toIntExact(weight.getShape()[0]);
+        return sd.mmul(sd.oneHot(ids, rows, -1, 1.0, 0.0, base.dtype()), weight);
+    }
+
+    /** True when the base weights are trainable variables (full-parameter training). */
+    public boolean trainsBase() {
+        return trainBase;
     }
 
     /** The [T, T] causal mask as a graph constant, one per sequence length. */

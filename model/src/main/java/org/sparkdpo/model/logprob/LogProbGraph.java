@@ -32,6 +32,8 @@ public final class LogProbGraph {
     public static final String TOKEN_LOGPS = "token_logps";
     public static final String SEQ_LOGPS = "seq_logps";
     public static final String SEQ_LOGIT_SUMS = "seq_logit_sums";
+    /** The arg-max token of every scored row [N] (for token accuracy; not differentiated). */
+    public static final String ROW_ARGMAX = "row_argmax";
     /** Scored rows are padded to at least this many. */
     public static final int MIN_ROWS = 64;
 
@@ -40,8 +42,11 @@ public final class LogProbGraph {
 
     private LogProbGraph() {}
 
-    /** Per-row outputs of the head: the target token's log-prob [N] and the row's logit sum [N]. */
-    public record HeadRows(SDVariable tokenLogps, SDVariable logitSums) {}
+    /**
+     * Per-row outputs of the head: the target token's log-prob [N], the row's logit sum [N] and its arg-max token
+     * [N] (for token accuracy; computed only when asked for).
+     */
+    public record HeadRows(SDVariable tokenLogps, SDVariable logitSums, SDVariable argmax) {}
 
     /**
      * The output head on N final-normed rows [N, E] with their target ids [N]: logits [N, V], log-sum-exp, the
@@ -55,7 +60,7 @@ public final class LogProbGraph {
         // written out: ND4J's fused sparse softmax cross-entropy ignores the incoming gradient in its backward pass
         SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
         SDVariable targetLogits = normed.mul(g.rowsOf(head, targets)).sum(1);                     // [N]
-        return new HeadRows(targetLogits.sub(lse), logits.sum(1));
+        return new HeadRows(targetLogits.sub(lse), logits.sum(1), sd.argmax(logits, false, 1));
     }
 
     /** Scored rows padded to their bucket: the smallest of 64, 96, 128, 192, 256, 384, ... that holds n. */
@@ -82,6 +87,7 @@ public final class LogProbGraph {
         SDVariable tokenLogps = sd.identity(TOKEN_LOGPS, h.tokenLogps());
         SDVariable seqLogps = sd.mmul(segments, tokenLogps.reshape(rows, 1)).reshape(s).rename(SEQ_LOGPS);
         SDVariable logitSums = sd.mmul(segments, h.logitSums().reshape(rows, 1)).reshape(s).rename(SEQ_LOGIT_SUMS);
+        sd.identity(ROW_ARGMAX, h.argmax());
         return new Outputs(tokenLogps, seqLogps, logitSums);
     }
 }
