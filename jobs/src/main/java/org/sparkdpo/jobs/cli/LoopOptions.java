@@ -115,6 +115,11 @@ abstract class LoopOptions {
             description = "Batch examples of similar length (less padding).")
     boolean groupByLength;
 
+    @Option(names = "--gradient-checkpointing", negatable = true, arity = "0..1", fallbackValue = "true", defaultValue = "false",
+            description = "DPO training: recompute each transformer block's forward during backward (HF/TRL's gradient_checkpointing): "
+                    + "memory of one block's activations instead of all, about a third more compute.")
+    boolean gradientCheckpointing;
+
     static DataType dtype(String dtype) {
         return dtype.equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
     }
@@ -137,7 +142,8 @@ abstract class LoopOptions {
     /** {@code defaultWorkers} stands in for {@code --workers 0}. */
     TrainSettings.Batching batching(int defaultWorkers) {
         int w = workers > 0 ? workers : Math.max(1, defaultWorkers);
-        return new TrainSettings.Batching(batchSize, gradientAccumulation, w, averagingFrequency, groupByLength);
+        return new TrainSettings.Batching(batchSize, gradientAccumulation, w, averagingFrequency, groupByLength,
+                gradientCheckpointing);
     }
 
     TrainSettings.Schedule schedule() {

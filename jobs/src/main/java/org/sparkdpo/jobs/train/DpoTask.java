@@ -47,7 +47,8 @@ final class DpoTask implements TrainingTask {
         PairShards train = PairShards.read(spark, s.paths().data(), trainSide);
         String init = ckpt.map(c -> c.adapterDir().toAbsolutePath().toUri().toString()).orElse(s.paths().adapterInit());
         TrainingModel.Spec spec = TrainingModel.Spec.of(s.paths().model(), s.dtype(), loraConfig(s), s.dpo(), init,
-                state.loraSeed(), state.dropoutSeed(), s.batching().gradientAccumulation());
+                state.loraSeed(), state.dropoutSeed(), s.batching().gradientAccumulation())
+                .withGradientCheckpointing(s.batching().gradientCheckpointing());
         return new DpoTask(s, train, evalPairs(spark, s), spec);
     }
 

@@ -54,13 +54,21 @@ public record TrainSettings(Paths paths, Batching batching, DpoConfig dpo, LoraC
      * @param workers              data-parallel Spark tasks per round
      * @param averagingFrequency   worker steps between parameter averagings
      * @param groupByLength        batch pairs of similar length
+     * @param gradientCheckpointing recompute each transformer block's forward during backward (HF/TRL's
+     *                              gradient_checkpointing): a step holds one block's activations instead of all of
+     *                              them, for about a third more compute
      */
     public record Batching(int batchSize, int gradientAccumulation, int workers, int averagingFrequency,
-                           boolean groupByLength) {
+                           boolean groupByLength, boolean gradientCheckpointing) {
         public Batching {
             if (batchSize <= 0 || gradientAccumulation <= 0 || workers <= 0 || averagingFrequency <= 0) {
                 throw new IllegalArgumentException("batch size, gradient accumulation, workers and averaging frequency must be positive");
             }
+        }
+
+        /** Without gradient checkpointing. */
+        public Batching(int batchSize, int gradientAccumulation, int workers, int averagingFrequency, boolean groupByLength) {
+            this(batchSize, gradientAccumulation, workers, averagingFrequency, groupByLength, false);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.sparkdpo.jobs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -94,6 +95,14 @@ class CommandsTest {
         PrepareCommand p = Cli.parse(new PrepareCommand(), "--input", "i", "--tokenizer", "t", "--out", "o");
         assertEquals(1024, p.settings().maxLength());
         assertEquals("\n\nAssistant:", p.settings().implicitMarker());
+    }
+
+    @Test
+    void gradientCheckpointingReachesTheTrainingSettings() {
+        assertFalse(Cli.parse(new TrainCommand(), "--data", "d", "--model", "m", "--out", "o").settings(1)
+                .batching().gradientCheckpointing(), "off by default, as in HF/TRL");
+        assertTrue(Cli.parse(new TrainCommand(), "--data", "d", "--model", "m", "--out", "o", "--gradient-checkpointing")
+                .settings(1).batching().gradientCheckpointing());
     }
 
     @Test
