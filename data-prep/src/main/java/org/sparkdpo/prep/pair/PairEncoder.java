@@ -60,6 +60,11 @@ public final class PairEncoder {
         return p;
     }
 
+    /** A text completion's ids as training sees them: encoded without specials, EOS appended unless already there. */
+    public int[] encodeCompletion(String completion) {
+        return withEos(tokenizer.encode(completion, false));
+    }
+
     public TokenizedPair encode(PairInput in) throws Rejected {
         if (in instanceof PairInput.Ids ids) return checked(ids);
         if (in instanceof PairInput.Text t) {

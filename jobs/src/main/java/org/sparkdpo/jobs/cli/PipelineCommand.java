@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.pipeline.PipelineJob;
 import org.sparkdpo.jobs.pipeline.ScratchModel;
+import org.sparkdpo.jobs.pipeline.SftTaskStage;
 import org.sparkdpo.jobs.pipeline.SyntheticTaskJudge;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -39,6 +40,12 @@ public final class PipelineCommand implements Command {
     @Option(names = "--lr", defaultValue = "5e-3", description = "Peak learning rate of DPO (AdamW).")
     @Check.Positive double lr;
 
+    @Option(names = "--sft-steps", defaultValue = "300", description = "Full-parameter SFT steps before DPO (0 skips SFT).")
+    @Check.Min(0) int sftSteps;
+
+    @Option(names = "--sft-lr", defaultValue = "3e-3", description = "Peak learning rate of SFT (AdamW).")
+    @Check.Positive double sftLr;
+
     @Option(names = "--max-new-tokens", defaultValue = "24", description = "Generated tokens per answer in compare.")
     @Check.Positive int maxNewTokens;
 
@@ -61,7 +68,10 @@ public final class PipelineCommand implements Command {
 
     /** Every stage's settings, built by the stages' own commands. */
     PipelineJob.Stages stages(PipelineJob.Layout l) {
-        PipelineJob.SftStage sft = PipelineJob.SftStage.SKIPPED;   // TODO(sft): the sft command's job, once merged
+        PipelineJob.SftStage sft = sftSteps == 0 ? PipelineJob.SftStage.SKIPPED : new SftTaskStage(
+                Cli.parse(new SftCommand(), "--data", l.out().resolve("sft/data"), "--model", l.scratchModel(),
+                        "--out", l.out().resolve("sft"), "--full", "--max-steps", sftSteps, "--lr", sftLr, "--warmup-steps", 10,
+                        "--batch-size", 16, "--workers", workers, "--log-every", 10, "--seed", seed).settings(workers));
         String m = PipelineJob.modelForDpo(l, sft).toString();
         String adapter = l.adapter().toString();
         String half = String.valueOf(Math.max(1, maxSteps / 2));
