@@ -48,6 +48,13 @@ public final class PrecomputeRefJob {
      * overwrite), and any other exception when the computation failed (committed shards are kept for a rerun).
      */
     public static PrecomputeResult run(SparkSession spark, PrecomputeSettings opts) throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        try (OutputLock lock = OutputLock.acquire(qualify(opts.out(), hadoop), hadoop)) {   // one run per output at a time
+            return runLocked(spark, opts);
+        }
+    }
+
+    private static PrecomputeResult runLocked(SparkSession spark, PrecomputeSettings opts) throws Exception {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         DatasetManifest input = DatasetManifest.read(opts.data(), DatasetManifest.PREPARED, conf);

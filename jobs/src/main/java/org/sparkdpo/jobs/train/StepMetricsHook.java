@@ -28,7 +28,7 @@ public final class StepMetricsHook implements TrainingHook {
     public void postUpdate(DataSet minibatch, Model model) {
         DpoLoraLayer layer = (DpoLoraLayer) ((MultiLayerNetwork) model).getLayer(0);
         records.add(new StepRecord(WorkerIdentity.current(), localStep++, layer.lastStats(), layer.lastGradNorm(),
-                layer.lastTokens()));
+                layer.lastTokens(), org.sparkdpo.common.spark.ExecutorContext.where()));
     }
 
     @Override

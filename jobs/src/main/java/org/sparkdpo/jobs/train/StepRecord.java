@@ -4,5 +4,9 @@ import org.sparkdpo.model.dpo.DpoStats;
 
 import java.io.Serializable;
 
-/** What one worker reports for one local step of a round: DPO statistics, gradient norm, tokens processed. */
-public record StepRecord(int worker, int localStep, DpoStats stats, double gradNorm, long tokens) implements Serializable {}
+/**
+ * What one worker reports for one local step of a round: DPO statistics, gradient norm, tokens processed, and where
+ * it ran ({@code executor N (pid@host)}, see {@code ExecutorContext.where}).
+ */
+public record StepRecord(int worker, int localStep, DpoStats stats, double gradNorm, long tokens, String where)
+        implements Serializable {}

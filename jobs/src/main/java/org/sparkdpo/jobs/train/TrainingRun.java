@@ -46,6 +46,9 @@ final class TrainingRun implements AutoCloseable {
     /** What one round did: the step it started after, each step's pooled worker records, its wall time. */
     record Round(int firstStep, List<StepTotals> steps, double seconds) {}
 
+    /** Where the last round's workers ran: worker index to {@code executor N (pid@host)}. */
+    private final Map<Integer, String> workersOfRound = new TreeMap<>();
+
     /** One optimiser step summed over the workers that ran it. */
     record StepTotals(DpoStats stats, double gradNorm, long tokens) {}
 
@@ -166,9 +169,17 @@ final class TrainingRun implements AutoCloseable {
         net.getLayerWiseConfigurations().setIterationCount(step);
         net.getLayerWiseConfigurations().setEpochCount(epoch);
         long t0 = System.nanoTime();
-        fit(feeder.round(round), steps);
+        sc.setJobDescription("train round " + (round + 1) + " of epoch " + (epoch + 1) + " (steps " + (step + 1) + "-"
+                + (step + steps) + ")");
+        try {
+            fit(feeder.round(round), steps);
+        } finally {
+            sc.setJobDescription(null);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Round r = new Round(step, stepTotals(), seconds);
+        LOG.info("round {} (steps {}-{}): {} worker(s): {}", round + 1, step + 1, step + r.steps().size(),
+                workersOfRound.size(), workersOfRound);
         for (StepTotals t : r.steps()) pairsSeen += t.stats().pairs();
         step += r.steps().size();
         round++;
@@ -270,6 +281,8 @@ final class TrainingRun implements AutoCloseable {
     private List<StepTotals> stepTotals() {
         List<StepRecord> recs = new ArrayList<>(records.value());
         records.reset();
+        workersOfRound.clear();
+        for (StepRecord rec : recs) workersOfRound.put(rec.worker(), rec.where());
         TreeMap<Integer, List<StepRecord>> byStep = new TreeMap<>();
         for (StepRecord rec : recs) byStep.computeIfAbsent(rec.localStep(), k -> new ArrayList<>()).add(rec);
         List<StepTotals> steps = new ArrayList<>();
