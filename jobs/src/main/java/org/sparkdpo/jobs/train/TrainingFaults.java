@@ -15,6 +15,8 @@ final class TrainingFaults {
     static volatile int failWorker = 0;
     /** Throw an {@link OutOfMemoryError} instead of an ordinary exception. */
     static volatile boolean outOfMemory;
+    /** Fail every attempt, not only the first (the job then fails). */
+    static volatile boolean everyAttempt;
     /** How many failures were injected. */
     static final AtomicInteger INJECTED = new AtomicInteger();
 
@@ -24,13 +26,14 @@ final class TrainingFaults {
         failAtStep = -1;
         failWorker = 0;
         outOfMemory = false;
+        everyAttempt = false;
         INJECTED.set(0);
     }
 
     static void check(int step) {
         if (failAtStep < 0 || step != failAtStep || WorkerIdentity.current() != failWorker) return;
         TaskContext tc = TaskContext.get();
-        if (tc != null && tc.attemptNumber() > 0) return;
+        if (!everyAttempt && tc != null && tc.attemptNumber() > 0) return;
         INJECTED.incrementAndGet();
         if (outOfMemory) throw new OutOfMemoryError("Java heap space (injected by a test)");
         throw new IllegalStateException("injected task failure at step " + (step + 1) + " (test seam)");
