@@ -144,6 +144,14 @@ public final class Main {
                 return java.util.Optional.of(m.substring(i, nl < 0 ? m.length() : nl).strip());
             }
             if (c instanceof OutOfMemoryError && driverOom == null) driverOom = m;
+            if (m.contains("exited with code 52") || m.contains("exit code: 52") || m.contains("exceeding memory limits")
+                    || m.contains("exceeding physical memory") || m.contains("OOMKilled")) {
+                return java.util.Optional.of(TaskOutOfMemoryException.PREFIX + " in an executor (its JVM or container "
+                        + "was ended for memory: " + (m.contains("52") ? "java.lang.OutOfMemoryError" : "over its memory limit")
+                        + "): raise spark.executor.memoryOverhead (ND4J's off-heap memory counts there) or "
+                        + "spark.executor.memory, or lower the batch options (--batch-size, --batch-tokens; train: raise "
+                        + "--gradient-accumulation)");
+            }
         }
         if (driverOom == null) return java.util.Optional.empty();
         return java.util.Optional.of(TaskOutOfMemoryException.PREFIX + " on the driver (" + driverOom + "): raise "
