@@ -29,7 +29,15 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        try {
+            // a clean stop before exit: the cluster manager sees the application finish (and does not relaunch the
+            // executors the exit would kill), and the event log is closed for the history server
+            org.sparkdpo.common.spark.SparkSessions.stop();
+        } catch (Throwable ignored) {
+            // exiting anyway
+        }
+        System.exit(code);
     }
 
     /** Runs {@code args} against {@link Commands#all()} with the process's stdout and stderr. */

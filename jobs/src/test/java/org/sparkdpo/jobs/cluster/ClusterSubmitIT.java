@@ -206,7 +206,7 @@ class ClusterSubmitIT {
         return now;
     }
 
-    /** "app/executor" -> number of "base weights loaded" lines in that executor JVM's log. */
+    /** "app/executor" -> number of "base weights loaded" lines in the log of each executor JVM that ran tasks. */
     static Map<String, Integer> weightLoads(List<Path> apps) throws Exception {
         Map<String, Integer> out = new TreeMap<>();
         for (Path app : apps) {
@@ -215,8 +215,12 @@ class ClusterSubmitIT {
                     Path err = exec.resolve("stderr");
                     if (!Files.exists(err)) continue;
                     int n = 0;
-                    for (String line : Files.readAllLines(err)) if (line.contains(ExecutorContext.WEIGHTS_LOADED)) n++;
-                    out.put(app.getFileName() + "/" + exec.getFileName(), n);
+                    boolean ranTasks = false;
+                    for (String line : Files.readAllLines(err)) {
+                        if (line.contains(ExecutorContext.WEIGHTS_LOADED)) n++;
+                        if (line.contains("Running task")) ranTasks = true;
+                    }
+                    if (ranTasks) out.put(app.getFileName() + "/" + exec.getFileName(), n);
                 }
             }
         }
