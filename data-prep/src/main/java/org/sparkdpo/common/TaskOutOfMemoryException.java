@@ -9,8 +9,13 @@ public class TaskOutOfMemoryException extends RuntimeException {
     /** Every message starts with this, so the CLI can find it in a cause chain that Spark serialized. */
     public static final String PREFIX = "out of memory";
 
-    public TaskOutOfMemoryException(String message, Throwable cause) {
-        super(message, cause);
+    /**
+     * The error is kept as a suppressed exception, not as the cause: Spark's executor treats a task failure whose
+     * cause chain holds an OutOfMemoryError as fatal ({@code spark.executor.killOnFatalError.depth}) and exits.
+     */
+    public TaskOutOfMemoryException(String message, OutOfMemoryError error) {
+        super(message);
+        addSuppressed(error);
     }
 
     /**
@@ -35,7 +40,7 @@ public class TaskOutOfMemoryException extends RuntimeException {
             raise = "the executors' memory";
         }
         return new TaskOutOfMemoryException(PREFIX + " in " + what + ": " + ran + " ran out; lower " + lower
-                + ", or raise " + raise, e);
+                + ", or raise " + raise, e);   // e: suppressed, see the constructor
     }
 
     private static String firstLine(String m) {
