@@ -90,7 +90,8 @@ public final class ExecutorContext {
 
     private static String executorLabel() {
         SparkEnv env = SparkEnv.get();
-        return env == null ? "" : " (executor " + env.executorId() + ")";
+        if (env == null) return "";
+        return env.executorId().equals("driver") ? " (driver)" : " (executor " + env.executorId() + ")";
     }
 
     /** A model or adapter folder given as any Hadoop path, as a local folder (copied once per machine if remote). */

@@ -111,7 +111,7 @@ public final class DpoLoraLayer extends AbstractLayer<DpoLoraLayerConf> implemen
         if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
         int step = conf().getIterationCount();
         ExecutorContext.bindGpu(org.apache.spark.TaskContext.get());
-        TrainingFaults.check(step);
+        TrainingFaults.check();
         List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
         int micro = Math.max(1, Math.min(layerConf().getMicroBatches(), pairs.size()));
         int chunk = (pairs.size() + micro - 1) / micro;

@@ -9,7 +9,10 @@ import org.apache.spark.TaskContext;
  * ends the job with one clear line. Off ({@code failAtStep < 0}) in real runs; nothing outside the tests sets it.
  */
 final class TrainingFaults {
-    /** The 0-based global step (DL4J iteration count) whose first attempt fails; negative: never. */
+    /**
+     * The 0-based training round (Spark stage running worker tasks; with averaging frequency 1, the step) whose
+     * first task attempt on {@link #failWorker} fails; negative: never.
+     */
     static volatile int failAtStep = -1;
     /** The worker (Spark partition) that fails. */
     static volatile int failWorker = 0;
@@ -20,6 +23,9 @@ final class TrainingFaults {
     /** How many failures were injected. */
     static final AtomicInteger INJECTED = new AtomicInteger();
 
+    /** Stage id to its index among the training stages this seam has seen. */
+    private static final java.util.Map<Integer, Integer> ROUNDS = new java.util.HashMap<>();
+
     private TrainingFaults() {}
 
     static void reset() {
@@ -28,14 +34,22 @@ final class TrainingFaults {
         outOfMemory = false;
         everyAttempt = false;
         INJECTED.set(0);
+        synchronized (ROUNDS) {
+            ROUNDS.clear();
+        }
     }
 
-    static void check(int step) {
-        if (failAtStep < 0 || step != failAtStep || WorkerIdentity.current() != failWorker) return;
+    static void check() {
+        if (failAtStep < 0 || WorkerIdentity.current() != failWorker) return;
         TaskContext tc = TaskContext.get();
-        if (!everyAttempt && tc != null && tc.attemptNumber() > 0) return;
+        if (tc == null) return;
+        int round;
+        synchronized (ROUNDS) {
+            round = ROUNDS.computeIfAbsent(tc.stageId(), k -> ROUNDS.size());
+        }
+        if (round != failAtStep || (!everyAttempt && tc.attemptNumber() > 0)) return;
         INJECTED.incrementAndGet();
         if (outOfMemory) throw new OutOfMemoryError("Java heap space (injected by a test)");
-        throw new IllegalStateException("injected task failure at step " + (step + 1) + " (test seam)");
+        throw new IllegalStateException("injected task failure in training round " + (round + 1) + " (test seam)");
     }
 }
