@@ -37,8 +37,10 @@ build() {
   # package + build-classpath in one reactor run, so the classpath names the freshly built module jars;
   # the relative outputFile is resolved per module: jobs writes jobs/target/local-classpath.txt.
   # shellcheck disable=SC2086
-  (cd "$ROOT" && mvn -B -q -Dstyle.color=never ${SPARK_DPO_MVN_ARGS:-} -DskipTests package dependency:build-classpath \
-      -Dmdep.outputFile=target/local-classpath.txt -DincludeScope=runtime) 1>&2 \
+  # includeScope=compile: compile + provided (Spark and Hadoop are provided: spark-submit's installation brings them);
+  # job.jar.skip: the shaded cluster jar is not needed for local runs.
+  (cd "$ROOT" && mvn -B -q -Dstyle.color=never ${SPARK_DPO_MVN_ARGS:-} -DskipTests -Djob.jar.skip=true package \
+      dependency:build-classpath -Dmdep.outputFile=target/local-classpath.txt -DincludeScope=compile) 1>&2 \
     || { log "build failed"; exit 1; }
   mv "$started" "$STAMP"   # stamp = build start, so edits made during the build trigger the next one
 }

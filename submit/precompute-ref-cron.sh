@@ -9,8 +9,10 @@
 #   SPARK_DPO_LOCK_FILE  lock file to use (default: derived from --out, see below)
 #   SPARK_DPO_LOCK_DIR   folder for lock files (default: beside a local --out; ${TMPDIR:-/tmp}/spark-dpo-locks for
 #                        hdfs://, s3a://... outputs, which must then be scheduled from a single host)
-#   SPARK_DPO_LAUNCHER   command that runs a spark-dpo command (default: submit/local.sh; on a cluster, a script that
-#                        calls spark-submit ... org.sparkdpo.jobs.cli.Main "$@")
+#   SPARK_DPO_LAUNCHER   command that runs a spark-dpo command (default: submit/local.sh; on a cluster
+#                        submit/spark-submit.sh, with SPARK_DPO_CLUSTER=standalone|yarn|k8s or SPARK_DPO_CLUSTER_CONF=FILE)
+# The job itself also refuses a second run on the same output (exit 4, lock file .<out-name>.lock beside --out), so
+# runs started by hand or from another host are caught too; this flock only avoids starting a JVM for nothing.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,8 @@
 package org.sparkdpo.jobs.cli;
 
 import org.sparkdpo.common.JobFailedException;
+import org.sparkdpo.common.JobLockedException;
+import org.sparkdpo.common.TaskOutOfMemoryException;
 import org.sparkdpo.common.JobRefusedException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -27,7 +29,15 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        try {
+            // a clean stop before exit: the cluster manager sees the application finish (and does not relaunch the
+            // executors the exit would kill), and the event log is closed for the history server
+            org.sparkdpo.common.spark.SparkSessions.stop();
+        } catch (Throwable ignored) {
+            // exiting anyway
+        }
+        System.exit(code);
     }
 
     /** Runs {@code args} against {@link Commands#all()} with the process's stdout and stderr. */
@@ -83,17 +93,21 @@ public final class Main {
             err.println("error: " + describe(e));
             if (verbose) e.printStackTrace(err);
             return e.exitCode();
+        } catch (JobLockedException e) {
+            err.println("error: locked: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return ExitCodes.LOCKED;
         } catch (JobRefusedException e) {
             err.println("error: refused: " + e.getMessage());
             if (verbose) e.printStackTrace(err);
             return ExitCodes.REFUSED;
         } catch (JobFailedException e) {
             // the message names the file, row or option; the cause chain (Spark's task failure) only adds noise
-            err.println("error: " + e.getMessage());
+            err.println("error: " + outOfMemory(e).orElse(e.getMessage()));
             if (verbose) e.printStackTrace(err);
             return ExitCodes.FAILURE;
         } catch (Throwable t) {
-            err.println("error: " + describe(t));
+            err.println("error: " + outOfMemory(t).orElse(describe(t)));
             if (verbose) t.printStackTrace(err);
             return ExitCodes.FAILURE;
         }
@@ -120,6 +134,37 @@ public final class Main {
             parts.add(m);
         }
         return parts.isEmpty() ? t.getClass().getSimpleName() : String.join(": ", parts);
+    }
+
+    /**
+     * The one line for a failure caused by memory running out anywhere in the cause chain: a task's
+     * {@link TaskOutOfMemoryException} (its message says what ran out and which option to lower; Spark may carry it
+     * only as text), or an {@link OutOfMemoryError} on the driver.
+     */
+    static java.util.Optional<String> outOfMemory(Throwable t) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        String driverOom = null;
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            int i = m.indexOf(TaskOutOfMemoryException.PREFIX + " in ");
+            if (i >= 0) {
+                int nl = m.indexOf('\n', i);
+                return java.util.Optional.of(m.substring(i, nl < 0 ? m.length() : nl).strip());
+            }
+            if (c instanceof OutOfMemoryError && driverOom == null) driverOom = m;
+            if (m.contains("exited with code 52") || m.contains("exit code: 52") || m.contains("exceeding memory limits")
+                    || m.contains("exceeding physical memory") || m.contains("OOMKilled")) {
+                return java.util.Optional.of(TaskOutOfMemoryException.PREFIX + " in an executor (its JVM or container "
+                        + "was ended for memory: " + (m.contains("52") ? "java.lang.OutOfMemoryError" : "over its memory limit")
+                        + "): raise spark.executor.memoryOverhead (ND4J's off-heap memory counts there) or "
+                        + "spark.executor.memory, or lower the batch options (--batch-size, --batch-tokens; train: raise "
+                        + "--gradient-accumulation)");
+            }
+        }
+        if (driverOom == null) return java.util.Optional.empty();
+        return java.util.Optional.of(TaskOutOfMemoryException.PREFIX + " on the driver (" + driverOom + "): raise "
+                + "spark.driver.memory (submit/local.sh: SPARK_DPO_HEAP), or lower the batch options (--batch-size, "
+                + "--batch-tokens)");
     }
 
     private static int usageError(UsageException e, String usage, PrintStream err) {

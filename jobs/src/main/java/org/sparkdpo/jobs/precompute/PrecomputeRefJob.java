@@ -48,9 +48,16 @@ public final class PrecomputeRefJob {
      * overwrite), and any other exception when the computation failed (committed shards are kept for a rerun).
      */
     public static PrecomputeResult run(SparkSession spark, PrecomputeSettings settings) throws Exception {
-        long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         PrecomputeSettings opts = settings.qualified(conf);
+        try (OutputLock lock = OutputLock.acquire(new Path(opts.out()), conf)) {   // one run per output at a time
+            return runLocked(spark, opts);
+        }
+    }
+
+    private static PrecomputeResult runLocked(SparkSession spark, PrecomputeSettings opts) throws Exception {
+        long started = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
         DatasetManifest input = DatasetManifest.read(opts.data(), DatasetManifest.PREPARED, conf);
         Path outRoot = new Path(opts.out());
         if (outRoot.equals(input.dir())) throw new JobRefusedException("--out must differ from --data (" + outRoot + ")");

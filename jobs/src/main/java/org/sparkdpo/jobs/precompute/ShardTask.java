@@ -45,6 +45,8 @@ final class ShardTask implements Function<DatasetManifest.Shard, ShardStats> {
      * after writing part of its output, to prove that a retry or rerun leaves no trace of it. Null in real runs.
      */
     static volatile String failFirstAttemptOf;
+    /** Test seam: the injected failure is an {@link OutOfMemoryError} (as ND4J's allocator throws) instead. */
+    static volatile boolean failWithOutOfMemory;
 
     private static final long serialVersionUID = 1L;
 
@@ -60,6 +62,15 @@ final class ShardTask implements Function<DatasetManifest.Shard, ShardStats> {
 
     @Override
     public ShardStats call(DatasetManifest.Shard shard) throws Exception {
+        try {
+            return run(shard);
+        } catch (OutOfMemoryError e) {   // fatal to the executor JVM if left as an Error: fail the task with the fix instead
+            throw org.sparkdpo.common.TaskOutOfMemoryException.of(e, "the precompute-ref task of " + shard.file()
+                    + " (" + ExecutorContext.where() + ")", "--batch-tokens (or --max-batch)");
+        }
+    }
+
+    private ShardStats run(DatasetManifest.Shard shard) throws Exception {
         Configuration conf = s.conf().get();
         OutputLayout out = new OutputLayout(new org.apache.hadoop.fs.Path(s.outDir()));
         FileSystem fs = out.root().getFileSystem(conf);
@@ -83,6 +94,10 @@ final class ShardTask implements Function<DatasetManifest.Shard, ShardStats> {
         try {
             stats = compute(conf, input, tmp, new ShardProcessor(scorer, planner, file), batches -> {
                 if (ctx != null && ctx.isInterrupted()) throw new TaskKilledException("precompute-ref job cancelled");
+                if (failThisAttempt && failWithOutOfMemory) {
+                    throw new OutOfMemoryError("Cannot allocate new FloatPointer(1073741824): totalBytes = 3G, "
+                            + "physicalBytes = 5G (injected by a test)");
+                }
                 if (failThisAttempt) {
                     throw new IllegalStateException("injected failure in the first attempt of " + file + " (test hook)");
                 }

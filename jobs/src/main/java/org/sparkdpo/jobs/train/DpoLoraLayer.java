@@ -94,10 +94,21 @@ public final class DpoLoraLayer extends ObjectiveLayer<DpoLoraLayerConf> {
      */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        try {
+            return backprop();
+        } catch (OutOfMemoryError e) {   // fatal to the executor JVM if left as an Error: fail the task with the fix instead
+            throw org.sparkdpo.common.TaskOutOfMemoryException.of(e, "a training step (worker "
+                    + WorkerIdentity.current() + ", " + ExecutorContext.where() + ")",
+                    "--batch-size (or raise --gradient-accumulation: the same batch in smaller micro-batches)");
+        }
+    }
+
+    private Pair<Gradient, INDArray> backprop() {
         assertInputSet(true);
         if (labels == null) throw new IllegalStateException("labels (reference log-probs) are not set");
         int step = conf().getIterationCount();
         ExecutorContext.bindGpu(org.apache.spark.TaskContext.get());
+        TrainingFaults.check();
         List<PreferencePair> pairs = PairBatchCodec.decode(input, labels);
         int micro = Math.max(1, Math.min(layerConf().getMicroBatches(), pairs.size()));
         int chunk = (pairs.size() + micro - 1) / micro;

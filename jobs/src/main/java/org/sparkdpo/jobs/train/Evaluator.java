@@ -30,6 +30,15 @@ public final class Evaluator {
     }
 
     static Iterator<PairScore> scorePartition(Iterator<PreferencePair> it, TrainingModel.Spec spec, LoraWeights w, int batchSize) {
+        try {
+            return scoreAll(it, spec, w, batchSize);
+        } catch (OutOfMemoryError e) {
+            throw org.sparkdpo.common.TaskOutOfMemoryException.of(e, "an evaluation task ("
+                    + ExecutorContext.where() + ")", "--batch-size (eval) or --eval-batch-size (train)");
+        }
+    }
+
+    private static Iterator<PairScore> scoreAll(Iterator<PreferencePair> it, TrainingModel.Spec spec, LoraWeights w, int batchSize) {
         List<PreferencePair> all = new ArrayList<>();
         it.forEachRemaining(all::add);
         if (all.isEmpty()) return java.util.Collections.emptyIterator();

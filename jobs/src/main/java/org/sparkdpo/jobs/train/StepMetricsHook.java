@@ -28,7 +28,7 @@ public final class StepMetricsHook implements TrainingHook {
     public void postUpdate(DataSet minibatch, Model model) {
         TrainingLayer layer = (TrainingLayer) ((MultiLayerNetwork) model).getLayer(0);
         records.add(new StepRecord(WorkerIdentity.current(), localStep++, layer.lastStepStats(), layer.lastGradNorm(),
-                layer.lastTokens()));
+                layer.lastTokens(), org.sparkdpo.common.spark.ExecutorContext.where()));
     }
 
     @Override

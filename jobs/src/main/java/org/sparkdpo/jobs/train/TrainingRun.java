@@ -39,6 +39,9 @@ public final class TrainingRun implements AutoCloseable {
     /** What one round did: the step it started after, each step's pooled worker records, its wall time. */
     public record Round(int firstStep, List<StepTotals> steps, double seconds) {}
 
+    /** Where the last round's workers ran: worker index to {@code executor N (pid@host)}. */
+    private final Map<Integer, String> workersOfRound = new TreeMap<>();
+
     /** One optimiser step summed over the workers that ran it. */
     record StepTotals(StepStats stats, double gradNorm, long tokens) {}
 
@@ -150,9 +153,17 @@ public final class TrainingRun implements AutoCloseable {
         net.getLayerWiseConfigurations().setIterationCount(step);
         net.getLayerWiseConfigurations().setEpochCount(epoch);
         long t0 = System.nanoTime();
-        fit(feeder.round(round), steps);
+        sc.setJobDescription("train round " + (round + 1) + " of epoch " + (epoch + 1) + " (steps " + (step + 1) + "-"
+                + (step + steps) + ")");
+        try {
+            fit(feeder.round(round), steps);
+        } finally {
+            sc.setJobDescription(null);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Round r = new Round(step, stepTotals(), seconds);
+        LOG.info("round {} (steps {}-{}): {} worker(s): {}", round + 1, step + 1, step + r.steps().size(),
+                workersOfRound.size(), workersOfRound);
         for (StepTotals t : r.steps()) examplesSeen += t.stats() == null ? 0 : t.stats().examples();
         step += r.steps().size();
         round++;
@@ -253,6 +264,8 @@ public final class TrainingRun implements AutoCloseable {
     private List<StepTotals> stepTotals() {
         List<StepRecord> recs = new ArrayList<>(records.value());
         records.reset();
+        workersOfRound.clear();
+        for (StepRecord rec : recs) workersOfRound.put(rec.worker(), rec.where());
         TreeMap<Integer, List<StepRecord>> byStep = new TreeMap<>();
         for (StepRecord rec : recs) byStep.computeIfAbsent(rec.localStep(), k -> new ArrayList<>()).add(rec);
         List<StepTotals> steps = new ArrayList<>();
