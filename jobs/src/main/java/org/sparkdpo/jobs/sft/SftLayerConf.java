@@ -1,15 +1,11 @@
 package org.sparkdpo.jobs.sft;
 
-import java.util.Collection;
+import org.sparkdpo.jobs.train.ObjectiveLayerConf;
+import org.sparkdpo.jobs.train.ObjectiveLayer;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,15 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (the frozen base stays a per-JVM constant, as in {@code train}). Rank-1 tensors are stored as [1, n].
  * Serialised by DL4J's (shaded) Jackson, hence the no-arg constructor and plain getters/setters.
  */
-public class SftLayerConf extends SameDiffOutputLayer {
-    private String modelDir;
-    private String computeDtype = "float32";
+public class SftLayerConf extends ObjectiveLayerConf {
     private boolean full;
-    private String loraJson;
     private String initDir;
-    private long loraSeed = 42;
-    private long dropoutSeed = 1234;
-    private int microBatches = 1;
     private boolean completionOnly = true;
 
     public SftLayerConf() {
@@ -72,48 +62,20 @@ public class SftLayerConf extends SameDiffOutputLayer {
         }
     }
 
-    @Override
-    public SDVariable defineLayer(SameDiff sameDiff, SDVariable layerInput, SDVariable labels, Map<String, SDVariable> paramTable) {
-        throw new UnsupportedOperationException("the SFT layer builds its own graphs (see SftLayer)");
-    }
-
-    @Override
-    public String activationsVertexName() {
-        return "input";
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward(1);
-    }
-
-    @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
-                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        SftLayer layer = new SftLayer(conf, networkDataType);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
-    }
-
-    public String getModelDir() { return modelDir; }
-    public void setModelDir(String modelDir) { this.modelDir = modelDir; }
-    public String getComputeDtype() { return computeDtype; }
-    public void setComputeDtype(String computeDtype) { this.computeDtype = computeDtype; }
     public boolean isFull() { return full; }
     public void setFull(boolean full) { this.full = full; }
-    public String getLoraJson() { return loraJson; }
-    public void setLoraJson(String loraJson) { this.loraJson = loraJson; }
     public String getInitDir() { return initDir; }
     public void setInitDir(String initDir) { this.initDir = initDir; }
-    public long getLoraSeed() { return loraSeed; }
-    public void setLoraSeed(long loraSeed) { this.loraSeed = loraSeed; }
-    public long getDropoutSeed() { return dropoutSeed; }
-    public void setDropoutSeed(long dropoutSeed) { this.dropoutSeed = dropoutSeed; }
-    public int getMicroBatches() { return microBatches; }
-    public void setMicroBatches(int microBatches) { this.microBatches = microBatches; }
     public boolean isCompletionOnly() { return completionOnly; }
     public void setCompletionOnly(boolean completionOnly) { this.completionOnly = completionOnly; }
+
+    @Override
+    protected ObjectiveLayer<?> newLayer(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new SftLayer(conf, networkDataType);
+    }
+
+    @Override
+    protected int outputWidth() {
+        return 1;
+    }
 }

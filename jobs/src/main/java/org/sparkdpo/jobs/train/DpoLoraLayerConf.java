@@ -2,18 +2,12 @@ package org.sparkdpo.jobs.train;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sparkdpo.model.arch.LinearModule;
 import org.sparkdpo.model.lora.LoraAdapter;
 
-import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -24,15 +18,9 @@ import java.util.Map;
  *
  * <p>Serialised by DL4J's (shaded) Jackson, hence the no-arg constructor and plain getters/setters.
  */
-public class DpoLoraLayerConf extends SameDiffOutputLayer {
-    private String modelDir;
-    private String computeDtype = "float32";
-    private String loraJson;
+public class DpoLoraLayerConf extends ObjectiveLayerConf {
     private String dpoJson;
     private String initAdapterDir;
-    private long loraSeed = 42;
-    private long dropoutSeed = 1234;
-    private int microBatches = 1;
     private boolean gradientCheckpointing;
 
     public DpoLoraLayerConf() {
@@ -81,48 +69,20 @@ public class DpoLoraLayerConf extends SameDiffOutputLayer {
         }
     }
 
-    @Override
-    public SDVariable defineLayer(SameDiff sameDiff, SDVariable layerInput, SDVariable labels, Map<String, SDVariable> paramTable) {
-        throw new UnsupportedOperationException("the DPO layer builds its own graphs (see DpoLoraLayer)");
-    }
-
-    @Override
-    public String activationsVertexName() {
-        return "input";
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward(2);
-    }
-
-    @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
-                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        DpoLoraLayer layer = new DpoLoraLayer(conf, networkDataType);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
-    }
-
-    public String getModelDir() { return modelDir; }
-    public void setModelDir(String modelDir) { this.modelDir = modelDir; }
-    public String getComputeDtype() { return computeDtype; }
-    public void setComputeDtype(String computeDtype) { this.computeDtype = computeDtype; }
-    public String getLoraJson() { return loraJson; }
-    public void setLoraJson(String loraJson) { this.loraJson = loraJson; }
     public String getDpoJson() { return dpoJson; }
     public void setDpoJson(String dpoJson) { this.dpoJson = dpoJson; }
     public String getInitAdapterDir() { return initAdapterDir; }
     public void setInitAdapterDir(String initAdapterDir) { this.initAdapterDir = initAdapterDir; }
-    public long getLoraSeed() { return loraSeed; }
-    public void setLoraSeed(long loraSeed) { this.loraSeed = loraSeed; }
-    public long getDropoutSeed() { return dropoutSeed; }
-    public void setDropoutSeed(long dropoutSeed) { this.dropoutSeed = dropoutSeed; }
-    public int getMicroBatches() { return microBatches; }
-    public void setMicroBatches(int microBatches) { this.microBatches = microBatches; }
     public boolean isGradientCheckpointing() { return gradientCheckpointing; }
     public void setGradientCheckpointing(boolean gradientCheckpointing) { this.gradientCheckpointing = gradientCheckpointing; }
+
+    @Override
+    protected ObjectiveLayer<?> newLayer(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new DpoLoraLayer(conf, networkDataType);
+    }
+
+    @Override
+    protected int outputWidth() {
+        return 2;
+    }
 }
