@@ -24,11 +24,14 @@ class PipelineCommandTest {
         SparkSession spark = SparkSessions.forTests();
         Path out = tmp.resolve("run");
         PipelineJob.Result r = PipelineCommand.run(spark, out, System.err, "--pairs-per-question", 1, "--max-steps", 4,
-                "--max-new-tokens", 8, "--heldout-fraction", 0.1);
+                "--max-new-tokens", 8, "--heldout-fraction", 0.1, "--sft-steps", 3);
         PipelineJob.Layout l = new PipelineJob.Layout(out);
         SyntheticTask.Task task = SyntheticTask.generate(1, 0.1, 1);
         ObjectMapper json = new ObjectMapper();
 
+        assertTrue(Files.isRegularFile(l.sftModel().resolve("model.safetensors")), "SFT wrote the model DPO starts from");
+        assertEquals(task.sft().size(),
+                spark.read().parquet(out.resolve("sft/data").toString()).count(), "every SFT row tokenized");
         JsonNode prepared = json.readTree(l.prepared("train").resolve("_manifest.json").toFile());
         assertEquals(task.train().size(), prepared.at("/counts/kept").asLong(), prepared.toString());
         assertEquals(0, prepared.at("/counts/rejected").asLong());
@@ -50,6 +53,7 @@ class PipelineCommandTest {
         JsonNode cmp = json.readTree(l.compare().resolve("summary.json").toFile());
         assertEquals(cmp.get("judge_chosen_like_after").asDouble(), summary.get("judge_chosen_like_after").asDouble(), 1e-12);
         assertEquals(4, summary.get("train_steps").asInt());
+        assertTrue(summary.get("sft").asBoolean(), "the SFT stage ran");
         assertEquals(r.summary().get("elapsed_s"), summary.get("elapsed_s").asDouble());
     }
 }
