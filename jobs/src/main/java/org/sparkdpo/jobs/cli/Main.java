@@ -89,28 +89,35 @@ public final class Main {
             return command.call();
         } catch (UsageException e) {
             return usageError(e, usage, err);
-        } catch (CommandException e) {
-            err.println("error: " + describe(e));
-            if (verbose) e.printStackTrace(err);
-            return e.exitCode();
-        } catch (JobLockedException e) {
-            err.println("error: locked: " + e.getMessage());
-            if (verbose) e.printStackTrace(err);
-            return ExitCodes.LOCKED;
-        } catch (JobRefusedException e) {
-            err.println("error: refused: " + e.getMessage());
-            if (verbose) e.printStackTrace(err);
-            return ExitCodes.REFUSED;
-        } catch (JobFailedException e) {
-            // the message names the file, row or option; the cause chain (Spark's task failure) only adds noise
-            err.println("error: " + outOfMemory(e).orElse(e.getMessage()));
-            if (verbose) e.printStackTrace(err);
-            return ExitCodes.FAILURE;
         } catch (Throwable t) {
-            err.println("error: " + outOfMemory(t).orElse(describe(t)));
-            if (verbose) t.printStackTrace(err);
-            return ExitCodes.FAILURE;
+            return failure(t, verbose, err);
         }
+    }
+
+    /** The one {@code error:} line and exit code of a command that threw (the stack trace only when verbose). */
+    private static int failure(Throwable t, boolean verbose, PrintStream err) {
+        int code;
+        String line;
+        if (t instanceof CommandException e) {
+            line = describe(e);
+            code = e.exitCode();
+        } else if (t instanceof JobLockedException) {
+            line = "locked: " + t.getMessage();
+            code = ExitCodes.LOCKED;
+        } else if (t instanceof JobRefusedException) {
+            line = "refused: " + t.getMessage();
+            code = ExitCodes.REFUSED;
+        } else if (t instanceof JobFailedException) {
+            // the message names the file, row or option; the cause chain (Spark's task failure) only adds noise
+            line = outOfMemory(t).orElse(t.getMessage());
+            code = ExitCodes.FAILURE;
+        } else {
+            line = outOfMemory(t).orElse(describe(t));
+            code = ExitCodes.FAILURE;
+        }
+        err.println("error: " + line);
+        if (verbose) t.printStackTrace(err);
+        return code;
     }
 
     /**

@@ -67,28 +67,13 @@ public final class PrecomputeRefJob {
 
         OutputLayout out = new OutputLayout(outRoot);
         FileSystem fs = outRoot.getFileSystem(conf);
-        OutputState state = OutputState.inspect(fs, out, fingerprint, input.shards());
-        switch (state.kind()) {
-            case FOREIGN -> throw new JobRefusedException("output " + outRoot + " is not empty and is not a "
-                    + "precompute-ref output (no " + DatasetManifest.FILE + " or _fingerprint.json); choose a new or empty folder");
-            case DIFFERENT -> {
-                if (!opts.overwrite()) {
-                    throw new JobRefusedException("output " + outRoot + " holds reference log-probs with fingerprint "
-                            + state.fingerprint() + ", these inputs have " + fingerprint
-                            + " (model, adapter, tokenizer, data or dtype differ); use --overwrite to replace it or choose another --out");
-                }
-                LOG.info("precompute-ref: --overwrite: deleting {} (fingerprint {})", outRoot, state.fingerprint());
-                fs.delete(outRoot, true);
-                state = OutputState.inspect(fs, out, fingerprint, input.shards());
-            }
-            case COMPLETE -> {
-                LOG.info("precompute-ref: up to date: skipping ({} already holds fingerprint {} for all {} shards)",
-                        outRoot, fingerprint, input.shards().size());
-                ManifestTotals t = ManifestTotals.of(fs, out, input.shards());
-                return new PrecomputeResult(PrecomputeResult.Status.UP_TO_DATE, outRoot.toString(), fingerprint,
-                        input.shards().size(), List.of(), t.rows, t.tokens, t.paddingFraction(), seconds(started), 0);
-            }
-            default -> { }
+        OutputState state = inspectOrRefuse(fs, out, opts, fingerprint, input);
+        if (state.kind() == OutputState.Kind.COMPLETE) {
+            LOG.info("precompute-ref: up to date: skipping ({} already holds fingerprint {} for all {} shards)",
+                    outRoot, fingerprint, input.shards().size());
+            ManifestTotals t = ManifestTotals.of(fs, out, input.shards());
+            return new PrecomputeResult(PrecomputeResult.Status.UP_TO_DATE, outRoot.toString(), fingerprint,
+                    input.shards().size(), List.of(), t.rows, t.tokens, t.paddingFraction(), seconds(started), 0);
         }
         if (state.kind() == OutputState.Kind.EMPTY) {
             Map<String, Object> fp = new LinkedHashMap<>();
@@ -113,18 +98,7 @@ public final class PrecomputeRefJob {
             computeSeconds = seconds(t0);
             computedTokens = computed.stream().mapToLong(ShardStats::tokens).sum();
         }
-
-        List<ShardStats> all = new ArrayList<>();
-        for (DatasetManifest.Shard s : input.shards()) {
-            ShardMarker m = ShardMarker.read(fs, out.marker(s.file()));
-            if (m == null || !fs.exists(out.data(s.file()))) throw new IOException("shard " + s.file() + " has no commit marker after the run");
-            all.add(m.stats());
-        }
-        String manifest = OutputManifest.json(input, inputs, opts.model(), opts.adapter(), opts, all);
-        OutputLayout.writeAtomically(conf, out.manifest(), manifest, true);
-        if (fs.exists(out.legacyManifest())) fs.delete(out.legacyManifest(), false);   // upgraded to the _ layout
-        fs.delete(out.tmpDir(), true);
-
+        List<ShardStats> all = commit(conf, fs, out, input, inputs, opts);
         long rows = all.stream().mapToLong(ShardStats::rows).sum();
         long tokens = all.stream().mapToLong(ShardStats::tokens).sum();
         long padded = all.stream().mapToLong(ShardStats::paddedTokens).sum();
@@ -135,6 +109,48 @@ public final class PrecomputeRefJob {
                 ProgressListener.duration(seconds(started)), outRoot));
         return new PrecomputeResult(PrecomputeResult.Status.DONE, outRoot.toString(), fingerprint, all.size(),
                 List.copyOf(missing), rows, tokens, padding, seconds(started), tps);
+    }
+
+    /**
+     * What the output folder holds for this fingerprint; refuses a folder that is not a precompute-ref output, and one
+     * with another fingerprint unless {@code --overwrite} (which deletes it).
+     */
+    private static OutputState inspectOrRefuse(FileSystem fs, OutputLayout out, PrecomputeSettings opts, String fingerprint,
+                                               DatasetManifest input) throws IOException {
+        Path outRoot = out.root();
+        OutputState state = OutputState.inspect(fs, out, fingerprint, input.shards());
+        switch (state.kind()) {
+            case FOREIGN -> throw new JobRefusedException("output " + outRoot + " is not empty and is not a "
+                    + "precompute-ref output (no " + DatasetManifest.FILE + " or _fingerprint.json); choose a new or empty folder");
+            case DIFFERENT -> {
+                if (!opts.overwrite()) {
+                    throw new JobRefusedException("output " + outRoot + " holds reference log-probs with fingerprint "
+                            + state.fingerprint() + ", these inputs have " + fingerprint
+                            + " (model, adapter, tokenizer, data or dtype differ); use --overwrite to replace it or choose another --out");
+                }
+                LOG.info("precompute-ref: --overwrite: deleting {} (fingerprint {})", outRoot, state.fingerprint());
+                fs.delete(outRoot, true);
+                state = OutputState.inspect(fs, out, fingerprint, input.shards());
+            }
+            default -> { }
+        }
+        return state;
+    }
+
+    /** Checks every shard's commit marker and writes the output's manifest (upgrading an old-layout folder). */
+    private static List<ShardStats> commit(Configuration conf, FileSystem fs, OutputLayout out, DatasetManifest input,
+                                           FingerprintInputs inputs, PrecomputeSettings opts) throws IOException {
+        List<ShardStats> all = new ArrayList<>();
+        for (DatasetManifest.Shard s : input.shards()) {
+            ShardMarker m = ShardMarker.read(fs, out.marker(s.file()));
+            if (m == null || !fs.exists(out.data(s.file()))) throw new IOException("shard " + s.file() + " has no commit marker after the run");
+            all.add(m.stats());
+        }
+        String manifest = OutputManifest.json(input, inputs, opts.model(), opts.adapter(), opts, all);
+        OutputLayout.writeAtomically(conf, out.manifest(), manifest, true);
+        if (fs.exists(out.legacyManifest())) fs.delete(out.legacyManifest(), false);   // upgraded to the _ layout
+        fs.delete(out.tmpDir(), true);
+        return all;
     }
 
     /** Checks the tokenizer and adapter, and hashes every input of the output's identity. No weights are loaded. */
