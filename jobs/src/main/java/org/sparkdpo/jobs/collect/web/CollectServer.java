@@ -1,0 +1,91 @@
+package org.sparkdpo.jobs.collect.web;
+
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpServer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.sparkdpo.jobs.collect.AnnotationQueue;
+
+/**
+ * {@code collect --web}: the annotation queue served as one web page and a small JSON API on the JDK's built-in
+ * HTTP server. It binds 127.0.0.1 unless told otherwise; bound to any other address it requires a token, made at
+ * start, on every request (see {@link AccessPolicy}). Closing the server does not close the queue: the caller that
+ * opened the queue closes it (after the server, so no request is cut off mid-write).
+ */
+public final class CollectServer implements Closeable {
+    /** Request threads: a handful of annotators at a time, each request short. */
+    static final int THREADS = 8;
+
+    /**
+     * @param host         address to bind (127.0.0.1 by default)
+     * @param port         port, 0 for any free one
+     * @param overlap      annotators per pair (shown on the status page)
+     * @param requireToken require a token even on a loopback address (always required elsewhere)
+     */
+    public record Settings(String host, int port, int overlap, boolean requireToken) {}
+
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final String token;
+
+    private CollectServer(HttpServer server, ExecutorService threads, String token) {
+        this.server = server;
+        this.threads = threads;
+        this.token = token;
+    }
+
+    /** Binds and starts serving; throws when the address cannot be bound (port taken, unknown host). */
+    public static CollectServer start(AnnotationQueue queue, Settings settings) throws IOException {
+        InetAddress address = InetAddress.getByName(settings.host());
+        boolean needsToken = settings.requireToken() || AccessPolicy.needsToken(address);
+        AccessPolicy policy = new AccessPolicy(needsToken ? AccessPolicy.newToken() : null);
+        HttpServer server = HttpServer.create(new InetSocketAddress(address, settings.port()), 64);
+        HttpContext page = server.createContext("/", new PageHandler());
+        HttpContext api = server.createContext("/api/", new ApiHandler(queue, new StatusView(queue, settings.overlap())));
+        page.getFilters().add(policy);
+        api.getFilters().add(policy);
+        ExecutorService threads = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "collect-web");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(threads);
+        server.start();
+        return new CollectServer(server, threads, policy.token());
+    }
+
+    /** The token every request must carry, or null when none is required. */
+    public String token() {
+        return token;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The address to open: the bound host and port, with the token when one is required. */
+    public URI url() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        if (host.contains(":")) host = "[" + host + "]";
+        return URI.create("http://" + host + ":" + a.getPort() + "/" + (token == null ? "" : "?token=" + token));
+    }
+
+    /** Stops accepting requests, lets running ones finish (up to 2 s), and stops the request threads. */
+    @Override
+    public void close() {
+        server.stop(2);
+        threads.shutdown();
+        try {
+            threads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
