@@ -25,18 +25,19 @@ public final class CollectServer implements Closeable {
     /**
      * @param host         address to bind (127.0.0.1 by default)
      * @param port         port, 0 for any free one
-     * @param overlap      annotators per pair (shown on the status page)
      * @param requireToken require a token even on a loopback address (always required elsewhere)
      */
-    public record Settings(String host, int port, int overlap, boolean requireToken) {}
+    public record Settings(String host, int port, boolean requireToken) {}
 
     private final HttpServer server;
     private final ExecutorService threads;
+    private final InFlight inFlight;
     private final String token;
 
-    private CollectServer(HttpServer server, ExecutorService threads, String token) {
+    private CollectServer(HttpServer server, ExecutorService threads, InFlight inFlight, String token) {
         this.server = server;
         this.threads = threads;
+        this.inFlight = inFlight;
         this.token = token;
     }
 
@@ -47,9 +48,12 @@ public final class CollectServer implements Closeable {
         AccessPolicy policy = new AccessPolicy(needsToken ? AccessPolicy.newToken() : null);
         HttpServer server = HttpServer.create(new InetSocketAddress(address, settings.port()), 64);
         HttpContext page = server.createContext("/", new PageHandler());
-        HttpContext api = server.createContext("/api/", new ApiHandler(queue, new StatusView(queue, settings.overlap())));
-        page.getFilters().add(policy);
-        api.getFilters().add(policy);
+        HttpContext api = server.createContext("/api/", new ApiHandler(queue, new StatusView(queue)));
+        InFlight inFlight = new InFlight();
+        for (HttpContext c : new HttpContext[] {page, api}) {
+            c.getFilters().add(inFlight);
+            c.getFilters().add(policy);
+        }
         ExecutorService threads = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "collect-web");
             t.setDaemon(true);
@@ -57,7 +61,7 @@ public final class CollectServer implements Closeable {
         });
         server.setExecutor(threads);
         server.start();
-        return new CollectServer(server, threads, policy.token());
+        return new CollectServer(server, threads, inFlight, policy.token());
     }
 
     /** The token every request must carry, or null when none is required. */
@@ -77,15 +81,17 @@ public final class CollectServer implements Closeable {
         return URI.create("http://" + host + ":" + a.getPort() + "/" + (token == null ? "" : "?token=" + token));
     }
 
-    /** Stops accepting requests, lets running ones finish (up to 2 s), and stops the request threads. */
+    /** Refuses new requests (503), lets running ones finish (up to 5 s), then stops the server and its threads. */
     @Override
     public void close() {
-        server.stop(2);
-        threads.shutdown();
         try {
+            inFlight.drain(5_000);
+            server.stop(0);
+            threads.shutdown();
             threads.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            server.stop(0);
         }
     }
 }

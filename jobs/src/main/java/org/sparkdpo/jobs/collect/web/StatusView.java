@@ -8,18 +8,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.sparkdpo.jobs.collect.Agreement;
 import org.sparkdpo.jobs.collect.AnnotationQueue;
+import org.sparkdpo.jobs.collect.Decision;
 import org.sparkdpo.jobs.collect.Progress;
 
 /** The status page's figures: progress per annotator, overall progress, and agreement (Cohen's kappa for overlap 2). */
 final class StatusView {
     private final AnnotationQueue queue;
-    private final int overlap;
-    /** Annotators who asked for work through this server (the queue adds those of earlier sessions). */
+    /** Annotators who asked for work through this server (the journal adds those who decided before). */
     private final Set<String> seen = new ConcurrentSkipListSet<>();
 
-    StatusView(AnnotationQueue queue, int overlap) {
+    StatusView(AnnotationQueue queue) {
         this.queue = queue;
-        this.overlap = overlap;
     }
 
     void saw(String annotator) {
@@ -28,7 +27,7 @@ final class StatusView {
 
     Map<String, Object> json() {
         Set<String> names = new ConcurrentSkipListSet<>(seen);
-        names.addAll(queue.annotators());
+        for (Decision d : queue.decisions()) names.add(d.annotator());
         List<Map<String, Object>> rows = new ArrayList<>();
         Progress any = null;
         for (String a : names) {
@@ -45,7 +44,7 @@ final class StatusView {
         out.put("annotators", rows);
         out.put("overall_done", any.overallDone());
         out.put("overall_needed", any.overallNeeded());
-        out.put("overlap", overlap);
+        out.put("overlap", queue.overlap());
         out.put("agreement", agreement(queue.agreement()));
         return out;
     }
