@@ -2,11 +2,14 @@ package org.sparkdpo.jobs.cli;
 
 import java.nio.file.Path;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
 import org.sparkdpo.jobs.collect.CollectJob;
 import org.sparkdpo.jobs.collect.KeyReader;
 import org.sparkdpo.jobs.collect.Progress;
 import org.sparkdpo.jobs.collect.RawTerminal;
 import org.sparkdpo.jobs.collect.TerminalCollector;
+import org.sparkdpo.jobs.collect.web.CollectServer;
+import org.sparkdpo.jobs.collect.web.WebMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +41,8 @@ public final class CollectCommand implements Command {
     @Check.Required String out;
 
     @Option(names = "--annotator", paramLabel = "NAME", defaultValue = "${sys:user.name:-annotator}",
-            description = "Who is labelling (recorded with every decision; the default is the login name).")
+            description = "Who is labelling (recorded with every decision; the default is the login name). With --web each person"
+                    + " enters a name in the page instead.")
     String annotator;
 
     @Option(names = "--overlap", paramLabel = "K", defaultValue = "1",
@@ -49,6 +53,19 @@ public final class CollectCommand implements Command {
             description = "Read keys from standard input (each non-space character is a key; the end of input quits), for"
                     + " scripts and tests. Automatic when standard input is not a terminal.")
     boolean keysFromStdin;
+
+    @Option(names = "--web", negatable = true, arity = "0..1", fallbackValue = "true", defaultValue = "false",
+            description = "Serve the queue as a web page instead of the terminal: several annotators at once,"
+            + " each enters a name in the browser. Runs until Ctrl-C or SIGTERM.")
+    boolean web;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the --web server binds; any other than a loopback address requires a token on every request"
+                    + " (made at start, printed once in the URL).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port of the --web server; 0 picks a free one (the URL is printed).")
+    @Check.Range(min = 0, max = 65535) int port;
 
     @Option(names = "--temperature-b", defaultValue = "1.0",
             description = "Sampling temperature of the second answer (the first uses --temperature); resampled with a new seed while equal.")
@@ -72,6 +89,7 @@ public final class CollectCommand implements Command {
         if (pairs != null && (model != null || prompts != null || adapter != null)) {
             throw new UsageException("--pairs: labels existing pairs; leave out --model, --adapter and --prompts");
         }
+        if (web && keysFromStdin) throw new UsageException("--keys-from-stdin: the terminal's; leave it out with --web");
         if (pairs == null && (model == null || prompts == null)) {
             throw new UsageException("give --model PATH and --prompts FILE (sample pairs), or --pairs FILE (label existing pairs)");
         }
@@ -83,8 +101,15 @@ public final class CollectCommand implements Command {
     public Integer call() throws Exception {
         CollectJob.Settings s = settings();
         try (CollectJob.Session session = CollectJob.open(s)) {
-            return terminal(session);
+            return web ? web(session) : terminal(session);
         }
+    }
+
+    /** The web front end: serves until Ctrl-C / SIGTERM, then closes the server and the journal. */
+    private int web(CollectJob.Session session) throws Exception {
+        WebMode.serve(session.queue(), session::next, new CollectServer.Settings(host, port, false), System.out,
+                new CountDownLatch(1));
+        return ExitCodes.OK;
     }
 
     /** The terminal front end: raw single keys on a terminal, else keys from standard input. */

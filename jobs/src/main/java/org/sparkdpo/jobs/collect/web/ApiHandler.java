@@ -21,10 +21,12 @@ final class ApiHandler implements HttpHandler {
     static final int MAX_ANNOTATOR_CHARS = 64;
 
     private final AnnotationQueue queue;
+    private final PairSource source;
     private final StatusView status;
 
-    ApiHandler(AnnotationQueue queue, StatusView status) {
+    ApiHandler(AnnotationQueue queue, PairSource source, StatusView status) {
         this.queue = queue;
+        this.source = source;
         this.status = status;
     }
 
@@ -95,7 +97,7 @@ final class ApiHandler implements HttpHandler {
     private Map<String, Object> next(String annotator) {
         status.saw(annotator);
         Map<String, Object> out = new LinkedHashMap<>();
-        var shown = queue.next(annotator);
+        var shown = source.next(annotator);
         if (shown.isEmpty()) {
             out.put("done", true);
             out.put("progress", StatusView.progress(queue.progress(annotator)));

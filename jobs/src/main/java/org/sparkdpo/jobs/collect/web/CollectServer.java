@@ -4,12 +4,15 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.sparkdpo.common.JobRefusedException;
 import org.sparkdpo.jobs.collect.AnnotationQueue;
 
 /**
@@ -41,14 +44,23 @@ public final class CollectServer implements Closeable {
         this.token = token;
     }
 
-    /** Binds and starts serving; throws when the address cannot be bound (port taken, unknown host). */
+    /** Serves a queue of given pairs. */
     public static CollectServer start(AnnotationQueue queue, Settings settings) throws IOException {
-        InetAddress address = InetAddress.getByName(settings.host());
+        return start(queue, queue::next, settings);
+    }
+
+    /**
+     * Binds and starts serving; throws when the address cannot be bound (port taken, unknown host).
+     *
+     * @param source the next pair for an annotator (a session that samples pairs on demand, or the queue itself)
+     */
+    public static CollectServer start(AnnotationQueue queue, PairSource source, Settings settings) throws IOException {
+        InetAddress address = address(settings.host());
         boolean needsToken = settings.requireToken() || AccessPolicy.needsToken(address);
         AccessPolicy policy = new AccessPolicy(needsToken ? AccessPolicy.newToken() : null);
-        HttpServer server = HttpServer.create(new InetSocketAddress(address, settings.port()), 64);
+        HttpServer server = bind(new InetSocketAddress(address, settings.port()));
         HttpContext page = server.createContext("/", new PageHandler());
-        HttpContext api = server.createContext("/api/", new ApiHandler(queue, new StatusView(queue)));
+        HttpContext api = server.createContext("/api/", new ApiHandler(queue, source, new StatusView(queue)));
         InFlight inFlight = new InFlight();
         for (HttpContext c : new HttpContext[] {page, api}) {
             c.getFilters().add(inFlight);
@@ -62,6 +74,23 @@ public final class CollectServer implements Closeable {
         server.setExecutor(threads);
         server.start();
         return new CollectServer(server, threads, inFlight, policy.token());
+    }
+
+    private static InetAddress address(String host) {
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new JobRefusedException("--host " + host + ": unknown host; give an address of this machine (127.0.0.1 by default)");
+        }
+    }
+
+    private static HttpServer bind(InetSocketAddress at) throws IOException {
+        try {
+            return HttpServer.create(at, 64);
+        } catch (BindException e) {
+            throw new JobRefusedException("--host " + at.getAddress().getHostAddress() + " --port " + at.getPort()
+                    + ": cannot listen there (" + e.getMessage() + "); choose another --port, or --port 0 for any free one");
+        }
     }
 
     /** The token every request must carry, or null when none is required. */

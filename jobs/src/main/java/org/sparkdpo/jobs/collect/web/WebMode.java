@@ -17,8 +17,13 @@ public final class WebMode {
 
     private WebMode() {}
 
-    public static void serve(AnnotationQueue queue, CollectServer.Settings settings, PrintStream out, CountDownLatch stop)
-            throws IOException, InterruptedException {
+    /**
+     * Serves until stopped, then closes the server and {@code queue}.
+     *
+     * @param source the next pair for an annotator (see {@link PairSource})
+     */
+    public static void serve(AnnotationQueue queue, PairSource source, CollectServer.Settings settings, PrintStream out,
+                             CountDownLatch stop) throws IOException, InterruptedException {
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
@@ -28,7 +33,7 @@ public final class WebMode {
                 Thread.currentThread().interrupt();
             }
         }, "collect-web-shutdown");
-        CollectServer server = CollectServer.start(queue, settings);
+        CollectServer server = CollectServer.start(queue, source, settings);
         try {
             Runtime.getRuntime().addShutdownHook(hook);
             announce(server, out);
