@@ -91,7 +91,7 @@ class CollectBrowserTest {
         Person(String name, WebDriver web) {
             this.name = name;
             this.web = web;
-            this.wait = new WebDriverWait(web, Duration.ofSeconds(20));
+            this.wait = new WebDriverWait(web, Duration.ofSeconds(30), Duration.ofMillis(20));
         }
 
         /** What the page shows, for failure messages. */
@@ -155,6 +155,7 @@ class CollectBrowserTest {
             bobWeb.get(server.url() + "?annotator=bob");
             bob.settle(null);
 
+            long t0 = System.nanoTime();
             int a = 0;
             int b = 0;
             while (a < ALICE.size() || b < BOB.size()) {
@@ -175,8 +176,11 @@ class CollectBrowserTest {
                 assertNull(((org.openqa.selenium.JavascriptExecutor) p.web).executeScript("return window.__pwned;"),
                         "no script from an answer ran");
             }
+            System.out.printf("browser: %d key presses in %.1f s%n", ALICE.size() + BOB.size(), (System.nanoTime() - t0) / 1e9);
             assertDataset(prefs, List.of(alice, bob));
+            long t1 = System.nanoTime();
             assertPrepareReads(prefs, dir);
+            System.out.printf("prepare: %.1f s%n", (System.nanoTime() - t1) / 1e9);
         } finally {
             if (aliceWeb != null) aliceWeb.quit();
             if (bobWeb != null) bobWeb.quit();
