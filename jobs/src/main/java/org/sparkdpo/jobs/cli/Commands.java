@@ -17,6 +17,7 @@ public final class Commands {
                 new EvalCommand(),
                 new GenerateCommand(),
                 new CompareCommand(),
+                new CollectCommand(),
                 new ExportCommand(),
                 new PipelineCommand(),
                 new DemoCommand(),
