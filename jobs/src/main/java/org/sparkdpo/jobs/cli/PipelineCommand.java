@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code pipeline}: the whole workflow on the embedded synthetic task ({@link PipelineJob}). Each stage's settings
  * are built by that stage's own command from an argument list, so the pipeline uses the commands' defaults plus the
- * few choices written here.
+ * few choices written here. {@code demo} is an alias (the project's first end-to-end command had that name).
  */
-@CommandLine.Command(name = "pipeline",
+@CommandLine.Command(name = "pipeline", aliases = "demo",
         description = "Synthetic task -> GPT-2 from scratch -> SFT -> prepare -> precompute-ref -> DPO train -> held-out eval -> compare, with a summary.")
 public final class PipelineCommand implements Command {
     @Option(names = "--out", defaultValue = "runs/pipeline", paramLabel = "PATH", description = "Folder for every stage's output (must not exist).")
@@ -46,6 +46,11 @@ public final class PipelineCommand implements Command {
     @Option(names = "--sft-lr", defaultValue = "3e-3", description = "Peak learning rate of SFT (AdamW).")
     @Check.Positive double sftLr;
 
+    @Option(names = "--temperature", defaultValue = "1.0",
+            description = "Sampling temperature of compare's answers (0 = greedy); 1 samples the models' own distributions, so the"
+                    + " judge's shares say how often each model writes the chosen style.")
+    @Check.Min(0) double temperature;
+
     @Option(names = "--max-new-tokens", defaultValue = "24", description = "Generated tokens per answer in compare.")
     @Check.Positive int maxNewTokens;
 
@@ -69,6 +74,8 @@ public final class PipelineCommand implements Command {
     /** Every stage's settings, built by the stages' own commands. */
     PipelineJob.Stages stages(PipelineJob.Layout l) {
         PipelineJob.SftStage sft = sftSteps == 0 ? PipelineJob.SftStage.SKIPPED : new SftTaskStage(
+                Cli.parse(new PrepareCommand(), "--input", l.task().sft(), "--tokenizer", l.scratchModel(),
+                        "--out", l.out().resolve("sft/data")).settings(),
                 Cli.parse(new SftCommand(), "--data", l.out().resolve("sft/data"), "--model", l.scratchModel(),
                         "--out", l.out().resolve("sft"), "--full", "--max-steps", sftSteps, "--lr", sftLr, "--warmup-steps", 10,
                         "--batch-size", 16, "--workers", workers, "--log-every", 10, "--seed", seed).settings(workers));
@@ -85,7 +92,8 @@ public final class PipelineCommand implements Command {
                         "--eval-every", half, "--checkpoint-every", half, "--keep-checkpoints", 1, "--seed", seed).settings(workers),
                 Cli.parse(new EvalCommand(), "--data", l.ref("heldout"), "--model", m, "--adapter", adapter, "--out", l.eval()).settings(),
                 Cli.parse(new CompareCommand(), "--model", m, "--adapter", adapter, "--prompts", l.task().heldoutPrompts(),
-                        "--out", l.compare(), "--judge", SyntheticTaskJudge.NAME, "--max-new-tokens", maxNewTokens).settings());
+                        "--out", l.compare(), "--judge", SyntheticTaskJudge.NAME, "--max-new-tokens", maxNewTokens,
+                        "--temperature", temperature, "--seed", seed).settings());
     }
 
     /** Runs the pipeline into {@code out} with these options (tests). */
