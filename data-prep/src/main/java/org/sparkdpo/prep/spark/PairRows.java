@@ -12,7 +12,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
-import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.prep.io.SourceColumns;
 import org.sparkdpo.prep.pair.JsonRecord;
 import org.sparkdpo.model.logprob.LengthBuckets;
