@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU smoke test (< 5 minutes): on a machine with an NVIDIA GPU, runs the -Pcuda job jar's precompute-ref and a few
-# train steps (the `demo` pipeline on the bundled tiny GPT-2, 32 pairs, 4 steps) in Spark local mode and prints what
+# train steps (the `pipeline` at reduced size: 4 SFT steps, 1 pair per question, 4 DPO steps) in Spark local mode and prints what
 # happened: ND4J backend, device, free memory, and WORKS / PTX-JIT warning / the exact failure.
 #   mvn -B -Pcuda -DskipTests package && submit/gpu-smoke.sh
 # Needs a Spark 3.5 installation (SPARK_HOME, or SPARK_SUBMIT naming spark-submit) and Java 17.
@@ -38,13 +38,14 @@ if [[ $gpu == 0 && $jar_backend == cuda ]]; then
   report "FAILED (expected without a GPU): a -Pcuda jar cannot run here; running it anyway to show the error"
 fi
 
-log="$WORK/demo.log"
-report "running demo (precompute-ref, 4 train steps, eval) in local mode; log: $log"
+log="$WORK/pipeline.log"
+report "running the pipeline at reduced size (sft, precompute-ref, 4 train steps, eval, compare) in local mode; log: $log"
 started=$(date +%s)
 timeout "$LIMIT" "$SUBMIT" --master 'local[2]' --class org.sparkdpo.jobs.cli.Main \
   --conf spark.driver.host=127.0.0.1 --conf spark.ui.enabled=false \
   --driver-java-options "-Dorg.bytedeco.javacpp.cachedir=${HOME}/.javacpp/cache -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource" \
-  "$JAR" demo --out "$WORK/demo" --pairs 32 --max-steps 4 >"$WORK/demo.out" 2>"$log"
+  "$JAR" pipeline --out "$WORK/pipeline" --sft-steps 4 --pairs-per-question 1 --max-steps 4 --max-new-tokens 8 \
+  >"$WORK/pipeline.out" 2>"$log"
 rc=$?
 elapsed=$(( $(date +%s) - started ))
 
@@ -62,7 +63,7 @@ if [[ $rc != 0 ]]; then
   grep -m3 -E 'Exception|Error' "$log" | sed 's/^/gpu-smoke:   /'
   exit 1
 fi
-report "result after ${elapsed}s:"; sed 's/^/gpu-smoke:   /' "$WORK/demo.out"
+report "result after ${elapsed}s:"; sed 's/^/gpu-smoke:   /' "$WORK/pipeline.out"
 if [[ $gpu == 1 && "$backend_line" == *CUDA* ]]; then
   report "WORKS on the GPU"; exit 0
 fi

@@ -75,7 +75,6 @@ OPENS=(
 # Spark picks the driver's address from SPARK_LOCAL_IP before it reads spark.driver.host; this host's name
 # resolves to a non-loopback address.
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-export SPARK_DPO_HOME="$ROOT"   # lets `demo` find the bundled tiny model
 
 # shellcheck disable=SC2086
 exec "$JAVA" -Xmx"${SPARK_DPO_HEAP:-4g}" "${OPENS[@]}" \

@@ -5,7 +5,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The preference dataset contract of every stage, in one place: the columns {@code prepare} writes (and the
+ * The dataset contract of every stage, in one place: the columns {@code prepare} writes (and the
  * pre-tokenized input format reads), the reject columns, the columns {@code precompute-ref} adds, and the folder
  * layout. Every job reads and writes these names through this class; {@link DatasetManifest} owns the manifest
  * and {@link PairShards} turns reference-scored shards into pairs.
@@ -63,6 +63,9 @@ public final class PairColumns {
     public static final String COMPLETION_IDS = "completion_ids";
     /** SFT data: completion_len. */
     public static final String COMPLETION_LEN = "completion_len";
+    /** Output columns of prepared SFT data ({@code prepare} on prompt/completion or messages rows), in order. */
+    public static final List<String> SFT_OUTPUT = List.of(ID, PROMPT_IDS, COMPLETION_IDS, PROMPT_LEN, COMPLETION_LEN,
+            SEQ_LEN, LENGTH_BUCKET, TRUNCATED);
     /** What {@code sft} needs of a prepared SFT shard. */
     public static final List<String> SFT_TOKENS = List.of(ID, PROMPT_IDS, COMPLETION_IDS);
 
@@ -73,6 +76,19 @@ public final class PairColumns {
             REF_REJECTED_TOKENS);
 
     private PairColumns() {}
+
+    /** Types of the SFT output columns. */
+    public static StructType sftOutputSchema() {
+        return new StructType()
+                .add(ID, DataTypes.StringType, true)
+                .add(PROMPT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add(COMPLETION_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add(PROMPT_LEN, DataTypes.IntegerType, true)
+                .add(COMPLETION_LEN, DataTypes.IntegerType, true)
+                .add(SEQ_LEN, DataTypes.IntegerType, true)
+                .add(LENGTH_BUCKET, DataTypes.IntegerType, true)
+                .add(TRUNCATED, DataTypes.BooleanType, true);
+    }
 
     /** Types of the output columns. */
     public static StructType outputSchema() {

@@ -16,13 +16,15 @@ import org.sparkdpo.prep.pair.PromptTemplate;
  * Chooses the input format from the columns (after {@code --column-map}), or checks a forced one, on the driver
  * before any row is processed. Detection order: pretokenized (prompt_ids, chosen_ids, rejected_ids), conversational
  * (chosen is a list of {role, content}), standard (prompt), instruction (instruction), implicit (chosen and rejected
- * only). Problems name the columns found and the formats expected.
+ * only); without chosen and rejected, the SFT formats: messages (a list of {role, content}), prompt_completion
+ * (prompt and completion). Problems name the columns found and the formats expected.
  */
 public final class FormatDetector {
     static final String EXPECTED = "expected one of: standard (prompt, chosen, rejected as text); implicit (chosen,"
             + " rejected as text, no prompt); conversational (chosen, rejected as lists of {role, content}, optional"
             + " prompt); pretokenized (prompt_ids, chosen_ids, rejected_ids as integer lists); instruction (instruction,"
-            + " optional input, chosen, rejected). Map other names with --column-map role=column";
+            + " optional input, chosen, rejected); SFT data: prompt_completion (prompt, completion as text); messages"
+            + " (messages as a list of {role, content} ending with the assistant's answer). Map other names with --column-map role=column";
 
     private FormatDetector() {}
 
@@ -40,6 +42,10 @@ public final class FormatDetector {
         if (!missing.isEmpty()) {
             throw new PrepareException("format " + f.code() + " needs column(s) " + String.join(", ", missing)
                     + " but the input has " + found(schema) + "; " + EXPECTED);
+        }
+        if (typed && f == InputFormat.MESSAGES && !messages(schema, map.column("messages"))) {
+            throw new PrepareException("format messages needs messages as a list of {role, content}, but column "
+                    + map.column("messages") + " is " + schema.apply(map.column("messages")).dataType().simpleString());
         }
         if (typed && f == InputFormat.CONVERSATIONAL && !messages(schema, map.column("chosen"))) {
             throw new PrepareException("format conversational needs chosen as a list of {role, content} messages, but column "
@@ -59,6 +65,8 @@ public final class FormatDetector {
             if (has(schema, map.column("instruction"))) return InputFormat.INSTRUCTION;
             return InputFormat.IMPLICIT;
         }
+        if (messages(schema, map.column("messages"))) return InputFormat.MESSAGES;
+        if (has(schema, map.column("prompt")) && has(schema, map.column("completion"))) return InputFormat.PROMPT_COMPLETION;
         String mapped = map.mapping().isEmpty() ? "" : " (with --column-map " + map + ")";
         throw new PrepareException("cannot detect the input format from the columns found: " + found(schema) + mapped
                 + "; " + EXPECTED);
@@ -70,6 +78,8 @@ public final class FormatDetector {
         switch (format) {
             case STANDARD -> out.addAll(List.of(map.column("prompt"), map.column("chosen"), map.column("rejected")));
             case IMPLICIT, CONVERSATIONAL -> out.addAll(List.of(map.column("chosen"), map.column("rejected")));
+            case PROMPT_COMPLETION -> out.addAll(List.of(map.column("prompt"), map.column("completion")));
+            case MESSAGES -> out.add(map.column("messages"));
             case PRETOKENIZED -> out.addAll(List.of(map.column(PairColumns.PROMPT_IDS), map.column(PairColumns.CHOSEN_IDS), map.column(PairColumns.REJECTED_IDS)));
             case INSTRUCTION -> {
                 for (String field : template.requiredFields()) out.add(map.column(field));
@@ -84,7 +94,7 @@ public final class FormatDetector {
         Set<String> out = new LinkedHashSet<>(List.of(map.column(PairColumns.ID)));
         switch (format) {
             case STANDARD -> out.addAll(requiredColumns(format, map, template));
-            case IMPLICIT -> out.addAll(requiredColumns(format, map, template));
+            case IMPLICIT, PROMPT_COMPLETION -> out.addAll(requiredColumns(format, map, template));
             case INSTRUCTION -> {
                 for (String field : template.fields()) out.add(map.column(field));
                 out.addAll(List.of(map.column("chosen"), map.column("rejected")));
@@ -97,7 +107,7 @@ public final class FormatDetector {
     /** Input columns named like output columns would be silently replaced: refuse, except the id and pretokenized ids. */
     private static void checkClashes(StructType schema, ColumnMap map, InputFormat f) {
         List<String> clashes = new ArrayList<>();
-        for (String c : PairColumns.OUTPUT) {
+        for (String c : f.outputColumns()) {
             if (!has(schema, c)) continue;
             boolean idSource = c.equals(PairColumns.ID) && map.column(PairColumns.ID).equals(PairColumns.ID);
             if (!idSource && f != InputFormat.PRETOKENIZED) clashes.add(c);

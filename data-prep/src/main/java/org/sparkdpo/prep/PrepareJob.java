@@ -49,7 +49,7 @@ import org.sparkdpo.prep.spark.PairRows;
 import org.sparkdpo.prep.spark.TokenizerCache;
 
 /**
- * The {@code prepare} job: preference data (Parquet, JSON Lines, JSON arrays) in, tokenized and length-sorted
+ * The {@code prepare} job: preference or SFT data (Parquet, JSON Lines, JSON arrays) in, tokenized and length-sorted
  * Parquet shards out, every input row accounted for as kept or rejected with a reason.
  *
  * <p>Output folder, a Spark dataset of the kept rows: {@code part-NNNNN.parquet} shards (see {@link ShardWriter}),
@@ -149,12 +149,13 @@ public final class PrepareJob {
                     o.columnMap().column(PairColumns.ID), o.maxLength(), o.maxPromptLength(), o.truncationMode(), !files.isParquet());
             PairRows fn = new PairRows(spec, rows.schema(), input.userSchema());
             processed = rows.mapPartitions(fn, Encoders.row(fn.outputSchema())).persist(StorageLevel.MEMORY_AND_DISK());
+            refuseMixed(format);
             flagged = processed;
             long duplicated = processed.filter(col(PairRows.REASON).isNull()).groupBy(PairColumns.ID).count()
                     .filter(col("count").gt(1)).count();
             if (duplicated > 0) flagged = flagDuplicates(processed).persist(StorageLevel.MEMORY_AND_DISK());
 
-            Dataset<Row> kept = flagged.filter(col(PairRows.REASON).isNull()).select(keptColumns());
+            Dataset<Row> kept = flagged.filter(col(PairRows.REASON).isNull()).select(keptColumns(format));
             long keptRows = kept.count();
             progress.stage("tokenize", keptRows + " of " + read + " rows usable");
             if (keptRows == 0) throw nothingKept(read);
@@ -164,7 +165,7 @@ public final class PrepareJob {
             List<ShardWriter.Shard> written = ShardWriter.write(spark, kept, shards, out.tmp(), out.fs(), conf);
             progress.stage("shards", written.size() + " shard(s) written");
             Path rejectsDir = new Path(out.tmp(), PairColumns.REJECTS_DIR);
-            ShardWriter.fixedParquet(rejects(files.isParquet()).repartition(1)
+            ShardWriter.fixedParquet(rejects(files.isParquet(), format).repartition(1)
                     .sortWithinPartitions(PairColumns.SOURCE_FILE, PairColumns.SOURCE_LINE, PairColumns.SOURCE_ROW)
                     .write()).parquet(rejectsDir.toString());
             progress.stage("rejects", "rejected rows written to " + PairColumns.REJECTS_DIR + "/");
@@ -237,21 +238,40 @@ public final class PrepareJob {
                     .drop(RANK);
         }
 
+        /**
+         * Stops at the first row (in input order) written in another format than the input's: a file holds one
+         * format, and such rows would otherwise be rejected one by one for missing columns.
+         */
+        private void refuseMixed(InputFormat format) {
+            List<Row> mixed = processed.filter(col(PairRows.REASON).equalTo(PairRows.MIXED))
+                    .orderBy(SourceColumns.FILE, SourceColumns.LINE, SourceColumns.ROW).limit(1).collectAsList();
+            if (mixed.isEmpty()) return;
+            Row r = mixed.get(0);
+            throw new PrepareException(where(r) + " is " + r.getAs(PairRows.DETAIL) + " data, but the input's format is "
+                    + format.code() + (o.format() == null ? " (detected from the columns)" : " (--format)")
+                    + "; one input must hold one format: move such rows to a file of their own");
+        }
+
+        private static String where(Row r) {
+            return r.getAs(SourceColumns.FILE) + (r.getAs(SourceColumns.LINE) != null
+                    ? " line " + r.getAs(SourceColumns.LINE) : " row " + r.getAs(SourceColumns.ROW));
+        }
+
         /** Output columns, then every input column whose name is not an output column. */
-        private Column[] keptColumns() {
+        private Column[] keptColumns(InputFormat format) {
             List<Column> cols = new ArrayList<>();
-            for (String c : PairColumns.OUTPUT) cols.add(col(c));
+            for (String c : format.outputColumns()) cols.add(col(c));
             for (StructField f : input.userSchema().fields()) {
-                if (PairRows.internalName(f.name()).equals(f.name())) cols.add(quoted(f.name()));
+                if (PairRows.internalName(f.name(), format).equals(f.name())) cols.add(quoted(f.name()));
             }
             return cols.toArray(Column[]::new);
         }
 
-        private Dataset<Row> rejects(boolean parquet) {
+        private Dataset<Row> rejects(boolean parquet, InputFormat format) {
             Column json = col(SourceColumns.JSON);
             if (parquet) {
                 List<Column> fields = new ArrayList<>();
-                for (StructField f : input.userSchema().fields()) fields.add(quoted(PairRows.internalName(f.name())).as(f.name()));
+                for (StructField f : input.userSchema().fields()) fields.add(quoted(PairRows.internalName(f.name(), format)).as(f.name()));
                 json = to_json(struct(fields.toArray(Column[]::new)), Map.of("ignoreNullFields", "false"));
             }
             return flagged.filter(col(PairRows.REASON).isNotNull()).select(
@@ -270,10 +290,8 @@ public final class PrepareJob {
                 parts.add(r.getString(0) + " " + r.getLong(1));
             }
             Row first = flagged.orderBy(SourceColumns.FILE, SourceColumns.LINE, SourceColumns.ROW).first();
-            String where = first.getAs(SourceColumns.FILE) + (first.getAs(SourceColumns.LINE) != null
-                    ? " line " + first.getAs(SourceColumns.LINE) : " row " + first.getAs(SourceColumns.ROW));
             return new PrepareException("no usable rows: all " + read + " rows were rejected (" + String.join(", ", parts)
-                    + "); first: " + where + ": " + first.getAs(PairRows.REASON) + ": " + first.getAs(PairRows.DETAIL));
+                    + "); first: " + where(first) + ": " + first.getAs(PairRows.REASON) + ": " + first.getAs(PairRows.DETAIL));
         }
 
         /** Counts from the written files; fails unless read = kept + rejected. */

@@ -16,7 +16,7 @@ import java.util.TreeMap;
  */
 public record ColumnMap(Map<String, String> mapping) implements Serializable {
     /** The roles a column can be mapped to. */
-    public static final List<String> ROLES = List.of("prompt", "chosen", "rejected", PairColumns.ID, "instruction", "input",
+    public static final List<String> ROLES = List.of("prompt", "chosen", "rejected", PairColumns.ID, "instruction", "input", "completion", "messages",
             PairColumns.PROMPT_IDS, PairColumns.CHOSEN_IDS, PairColumns.REJECTED_IDS);
 
     public ColumnMap {

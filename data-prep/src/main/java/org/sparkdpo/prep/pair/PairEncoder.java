@@ -76,30 +76,55 @@ public final class PairEncoder {
                 tokenizer.encode(text.rejected(), false));
     }
 
+    /**
+     * An SFT example's ids, encoded like a pair's (text: prompt without specials plus BOS rule, completion with EOS;
+     * chat: the prompt messages rendered with the generation prompt, the completion = the rendered text after it).
+     */
+    public TokenizedCompletion encode(SftInput in) throws Rejected {
+        if (in instanceof SftInput.Text t) return new TokenizedCompletion(encodePrompt(t.prompt()), encodeCompletion(t.completion()));
+        SftInput.Chat c = (SftInput.Chat) in;
+        String[] text = render(c.prompt(), List.of(List.of(c.completion())), "completion");
+        return new TokenizedCompletion(tokenizer.encode(text[0], false), tokenizer.encode(text[1], false));
+    }
+
     /** A conversation rendered and split into prompt and completion texts. */
     record ChatText(String prompt, String chosen, String rejected) {}
 
     ChatText render(PairInput.Chat c) throws Rejected {
-        String last = c.prompt().get(c.prompt().size() - 1).role();
+        String[] t = render(c.prompt(), List.of(c.chosen(), c.rejected()), "chosen", "rejected");
+        return new ChatText(t[0], t[1], t[2]);
+    }
+
+    /**
+     * Renders {@code prompt} with the generation prompt and prompt+completion for each completion; returns the
+     * common rendered prefix (the prompt text) followed by each completion's rendered suffix.
+     */
+    private String[] render(List<ChatMessage> prompt, List<List<ChatMessage>> completions, String... names) throws Rejected {
+        String last = prompt.get(prompt.size() - 1).role();
         if (!last.equals("user") && !last.equals("tool")) {
             throw new Rejected(RejectReason.TEMPLATE_ERROR, "the prompt's last message is from '" + last
                     + "'; it must be from user or tool so the generation prompt can follow");
         }
-        String p, pc, pr;
+        String p;
+        String[] full = new String[completions.size()];
         try {
-            p = tokenizer.renderChat(c.prompt(), true);
-            pc = tokenizer.renderChat(concat(c.prompt(), c.chosen()), false);
-            pr = tokenizer.renderChat(concat(c.prompt(), c.rejected()), false);
+            p = tokenizer.renderChat(prompt, true);
+            for (int i = 0; i < full.length; i++) full[i] = tokenizer.renderChat(concat(prompt, completions.get(i)), false);
         } catch (ChatTemplateException e) {
             throw new Rejected(RejectReason.TEMPLATE_ERROR, "chat template: " + e.getMessage());
         }
-        int n = Math.min(commonPrefix(p, pc), commonPrefix(p, pr));
+        int n = p.length();
+        for (String f : full) n = Math.min(n, commonPrefix(p, f));
         if (n < p.length() && n > 0 && Character.isHighSurrogate(p.charAt(n - 1))) n--;
-        String chosen = pc.substring(n);
-        String rejected = pr.substring(n);
-        if (chosen.isEmpty()) throw new Rejected(RejectReason.EMPTY_COMPLETION, "the chat template renders nothing for chosen");
-        if (rejected.isEmpty()) throw new Rejected(RejectReason.EMPTY_COMPLETION, "the chat template renders nothing for rejected");
-        return new ChatText(p.substring(0, n), chosen, rejected);
+        String[] out = new String[full.length + 1];
+        out[0] = p.substring(0, n);
+        for (int i = 0; i < full.length; i++) {
+            out[i + 1] = full[i].substring(n);
+            if (out[i + 1].isEmpty()) {
+                throw new Rejected(RejectReason.EMPTY_COMPLETION, "the chat template renders nothing for " + names[i]);
+            }
+        }
+        return out;
     }
 
     private TokenizedPair checked(PairInput.Ids ids) throws Rejected {

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.sparkdpo.model.tokenizer.ChatMessage;
 
 /**
- * Reads the pair out of a record according to the format and column map, applying the row-level checks that do not
+ * Reads the pair (or SFT example) out of a record according to the format and column map, applying the row-level checks that do not
  * need a tokenizer: nulls, types, blank fields, identical chosen/rejected, implicit-prompt extraction and the
  * instruction prompt template. First failing field wins, in the order prompt, chosen, rejected.
  */
@@ -27,6 +27,10 @@ public final class PairReader implements Serializable {
         this.columns = columns;
         this.template = template;
         this.marker = marker;
+    }
+
+    public InputFormat format() {
+        return format;
     }
 
     public PairInput read(RecordFields f) throws Rejected {
@@ -58,6 +62,54 @@ public final class PairReader implements Serializable {
             default:
                 throw new IllegalStateException("unhandled format " + format);
         }
+    }
+
+    /** Reads an SFT example ({@link InputFormat#sft()} formats). First failing field wins: prompt, completion. */
+    public SftInput readSft(RecordFields f) throws Rejected {
+        if (format == InputFormat.PROMPT_COMPLETION) return new SftInput.Text(text(f, "prompt"), text(f, "completion"));
+        if (format != InputFormat.MESSAGES) throw new IllegalStateException(format + " is not an SFT format");
+        String col = columns.column("messages");
+        List<ChatMessage> all = messages(col, required(f, "messages"));
+        ChatMessage last = all.get(all.size() - 1);
+        if (!last.role().equals("assistant")) {
+            throw new Rejected(RejectReason.EMPTY_COMPLETION, col + "[" + (all.size() - 1) + "] is the last message and is from '"
+                    + last.role() + "'; the last message must be the assistant's answer to train on");
+        }
+        if (all.size() == 1) throw new Rejected(RejectReason.EMPTY_FIELD, col + " has no message before the assistant's answer");
+        return new SftInput.Chat(List.copyOf(all.subList(0, all.size() - 1)), last);
+    }
+
+    /**
+     * The format this row is written in when it is not the input's: the row lacks a column the input's format needs
+     * and has every column another format needs (preference rows in SFT data, {@code messages} rows among
+     * {@code prompt}/{@code completion} rows, ...). Null for a row of the input's format. A file must hold one
+     * format: the job stops at such a row instead of rejecting it.
+     */
+    public String otherFormat(RecordFields f) throws Rejected {
+        if (format == InputFormat.PRETOKENIZED || present(f, own())) return null;
+        for (InputFormat other : new InputFormat[]{InputFormat.STANDARD, InputFormat.PROMPT_COMPLETION, InputFormat.MESSAGES}) {
+            if (!other.sft() && !format.sft()) continue;      // preference formats differ in columns, not rows
+            if (other != format && present(f, signature(other))) return other.sft() ? other.code() : "preference (chosen/rejected)";
+        }
+        return null;
+    }
+
+    private List<String> own() {
+        return format.sft() ? signature(format) : format == InputFormat.STANDARD ? List.of("prompt", "chosen", "rejected")
+                : List.of("chosen", "rejected");
+    }
+
+    private static List<String> signature(InputFormat f) {
+        return switch (f) {
+            case PROMPT_COMPLETION -> List.of("prompt", "completion");
+            case MESSAGES -> List.of("messages");
+            default -> List.of("chosen", "rejected");
+        };
+    }
+
+    private boolean present(RecordFields f, List<String> roles) throws Rejected {
+        for (String role : roles) if (f.get(columns.column(role)) == null) return false;
+        return true;
     }
 
     private static PairInput textPair(String p, String c, String r) throws Rejected {

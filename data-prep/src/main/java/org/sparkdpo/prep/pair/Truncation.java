@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * TRL's truncation, applied once here so training and precompute read ids that already fit:
+ * TRL's truncation (of preference pairs and of SFT examples), applied once here so training and precompute read ids that already fit:
  * <ol>
  *   <li>{@code max_prompt_length} (older TRL): a longer prompt keeps its <em>last</em> tokens.</li>
  *   <li>{@code max_length} on prompt+completion, per completion. {@code keep_start} keeps the first tokens, so each
@@ -33,11 +33,29 @@ public record Truncation(int maxLength, int maxPromptLength, TruncationMode mode
      *                  chosen_equals_rejected
      */
     public TokenizedPair apply(TokenizedPair in) throws Rejected {
-        int[] p = in.prompt(), c = in.chosen(), r = in.rejected();
+        Cut c = cut(in.prompt(), new int[][]{in.chosen(), in.rejected()}, new String[]{"chosen", "rejected"}, in.truncated());
+        if (c.truncated() && Arrays.equals(c.completions()[0], c.completions()[1])) {
+            throw new Rejected(RejectReason.CHOSEN_EQUALS_REJECTED, "chosen and rejected are identical after truncation");
+        }
+        return new TokenizedPair(c.prompt(), c.completions()[0], c.completions()[1], c.truncated());
+    }
+
+    /** The same rules for an SFT example's one completion. @throws Rejected empty_field, empty_completion, too_long */
+    public TokenizedCompletion apply(TokenizedCompletion in) throws Rejected {
+        Cut c = cut(in.prompt(), new int[][]{in.completion()}, new String[]{"completion"}, in.truncated());
+        return new TokenizedCompletion(c.prompt(), c.completions()[0], c.truncated());
+    }
+
+    /** A prompt and its completions after truncation. */
+    private record Cut(int[] prompt, int[][] completions, boolean truncated) {}
+
+    private Cut cut(int[] p, int[][] comps, String[] names, boolean cut) throws Rejected {
         if (p.length == 0) throw new Rejected(RejectReason.EMPTY_FIELD, "prompt has no tokens");
-        if (c.length == 0) throw new Rejected(RejectReason.EMPTY_COMPLETION, "chosen has no tokens");
-        if (r.length == 0) throw new Rejected(RejectReason.EMPTY_COMPLETION, "rejected has no tokens");
-        boolean cut = in.truncated();
+        int longest = 0;
+        for (int i = 0; i < comps.length; i++) {
+            if (comps[i].length == 0) throw new Rejected(RejectReason.EMPTY_COMPLETION, names[i] + " has no tokens");
+            longest = Math.max(longest, comps[i].length);
+        }
         if (maxPromptLength > 0 && p.length > maxPromptLength) {
             p = keepLast(p, maxPromptLength);
             cut = true;
@@ -49,13 +67,12 @@ public record Truncation(int maxLength, int maxPromptLength, TruncationMode mode
                     throw new Rejected(RejectReason.TOO_LONG, "prompt has " + p.length + " tokens: max-length " + maxLength
                             + " leaves no room for the completion (keep_start)");
                 }
-                if (c.length > room || r.length > room) {
-                    c = Arrays.copyOf(c, Math.min(room, c.length));
-                    r = Arrays.copyOf(r, Math.min(room, r.length));
+                if (longest > room) {
+                    comps = comps.clone();
+                    for (int i = 0; i < comps.length; i++) comps[i] = Arrays.copyOf(comps[i], Math.min(room, comps[i].length));
                     cut = true;
                 }
             } else {
-                int longest = Math.max(c.length, r.length);
                 int excess = p.length + longest - maxLength;
                 if (excess > 0) {
                     if (p.length - excess < 1) {
@@ -67,10 +84,7 @@ public record Truncation(int maxLength, int maxPromptLength, TruncationMode mode
                 }
             }
         }
-        if (cut && Arrays.equals(c, r)) {
-            throw new Rejected(RejectReason.CHOSEN_EQUALS_REJECTED, "chosen and rejected are identical after truncation");
-        }
-        return new TokenizedPair(p, c, r, cut);
+        return new Cut(p, comps, cut);
     }
 
     /** The last {@code n} tokens, keeping a leading BOS in front of the last n-1 (n >= 1). */

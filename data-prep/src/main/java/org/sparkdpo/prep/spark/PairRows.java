@@ -12,7 +12,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpo.model.tokenizer.HfTokenizer;
-import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.prep.io.SourceColumns;
 import org.sparkdpo.prep.pair.JsonRecord;
 import org.sparkdpo.model.logprob.LengthBuckets;
@@ -22,6 +21,8 @@ import org.sparkdpo.prep.pair.RecordFields;
 import org.sparkdpo.prep.pair.RejectReason;
 import org.sparkdpo.prep.pair.Rejected;
 import org.sparkdpo.prep.pair.RowIds;
+import org.sparkdpo.prep.pair.InputFormat;
+import org.sparkdpo.prep.pair.TokenizedCompletion;
 import org.sparkdpo.prep.pair.TokenizedPair;
 import org.sparkdpo.prep.pair.Truncation;
 import org.sparkdpo.prep.pair.TruncationMode;
@@ -33,16 +34,17 @@ import org.sparkdpo.prep.pair.TruncationMode;
  * original record.
  *
  * <p>Output layout: {@link #REASON}, {@link #DETAIL}, the source columns ({@link SourceColumns#JSON}, FILE, LINE,
- * ROW), the {@link PairColumns#OUTPUT} columns, then the input's columns (one named like an output column is
+ * ROW), the format's output columns ({@link InputFormat#outputColumns()}: pairs or SFT examples), then the input's columns (one named like an output column is
  * renamed with the prefix {@link #RENAMED}).
  */
 public final class PairRows implements MapPartitionsFunction<Row, Row> {
     public static final String REASON = "_prep_reason";
     public static final String DETAIL = "_prep_detail";
     public static final String RENAMED = "_prep_orig_";
+    /** {@link #REASON} of a row written in another format than the input's (its {@link #DETAIL} names that format). */
+    public static final String MIXED = "_mixed_format";
     private static final String[] SOURCE = {SourceColumns.JSON, SourceColumns.FILE, SourceColumns.LINE, SourceColumns.ROW};
     private static final int FIRST_OUTPUT = 2 + SOURCE.length;
-    private static final int FIRST_USER = FIRST_OUTPUT + PairColumns.OUTPUT.size();
 
     /**
      * What to do with each row.
@@ -60,6 +62,7 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
     private final StructType inputSchema;
     private final StructType userSchema;
     private final StructType outputSchema;
+    private final int firstUser;
 
     /**
      * @param inputSchema the rows' schema: source columns, user columns, raw-bytes companions
@@ -69,23 +72,24 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
         this.spec = spec;
         this.inputSchema = inputSchema;
         this.userSchema = userSchema;
-        this.outputSchema = outputSchema(inputSchema, userSchema);
+        this.outputSchema = outputSchema(spec.reader().format(), inputSchema, userSchema);
+        this.firstUser = FIRST_OUTPUT + spec.reader().format().outputColumns().size();
     }
 
     public StructType outputSchema() {
         return outputSchema;
     }
 
-    /** The name a user column has in the output of this stage. */
-    public static String internalName(String userColumn) {
-        return PairColumns.OUTPUT.contains(userColumn) ? RENAMED + userColumn : userColumn;
+    /** The name a user column has in the output of this stage for input of {@code format}. */
+    public static String internalName(String userColumn, InputFormat format) {
+        return format.outputColumns().contains(userColumn) ? RENAMED + userColumn : userColumn;
     }
 
-    static StructType outputSchema(StructType inputSchema, StructType userSchema) {
+    static StructType outputSchema(InputFormat format, StructType inputSchema, StructType userSchema) {
         StructType s = new StructType().add(REASON, DataTypes.StringType, true).add(DETAIL, DataTypes.StringType, true);
         for (String c : SOURCE) s = s.add(inputSchema.apply(c));
-        for (StructField f : PairColumns.outputSchema().fields()) s = s.add(f);
-        for (StructField f : userSchema.fields()) s = s.add(internalName(f.name()), f.dataType(), true, f.metadata());
+        for (StructField f : format.outputSchema().fields()) s = s.add(f);
+        for (StructField f : userSchema.fields()) s = s.add(internalName(f.name(), format), f.dataType(), true, f.metadata());
         return s;
     }
 
@@ -118,14 +122,21 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
                 Row in = rows.next();
                 Object[] out = new Object[width];
                 for (int i = 0; i < source.length; i++) out[2 + i] = in.get(source[i]);
-                for (int i = 0; i < userIdx.length; i++) out[FIRST_USER + i] = in.get(userIdx[i]);
+                for (int i = 0; i < userIdx.length; i++) out[firstUser + i] = in.get(userIdx[i]);
                 try {
                     if (!in.isNullAt(bad)) throw new Rejected(RejectReason.valueOf(in.getString(bad).toUpperCase()), in.getString(badDetail));
                     RecordFields f = spec.json() ? JsonRecord.parse(in.getString(source[0])) : new SparkRowRecord(in, user, raw);
                     String id = RowIds.given(f.get(spec.idColumn()), spec.idColumn());
                     out[FIRST_OUTPUT] = id != null ? id : RowIds.hash(f.all());
-                    TokenizedPair t = truncation.apply(encoder.encode(spec.reader().read(f)));
-                    fill(out, t);
+                    String other = spec.reader().otherFormat(f);
+                    if (other != null) {
+                        out[0] = MIXED;
+                        out[1] = other;
+                    } else if (spec.reader().format().sft()) {
+                        fill(out, truncation.apply(encoder.encode(spec.reader().readSft(f))));
+                    } else {
+                        fill(out, truncation.apply(encoder.encode(spec.reader().read(f))));
+                    }
                 } catch (Rejected r) {
                     out[0] = r.reason().code();
                     out[1] = r.detail();
@@ -133,6 +144,17 @@ public final class PairRows implements MapPartitionsFunction<Row, Row> {
                 return RowFactory.create(out);
             }
         };
+    }
+
+    private void fill(Object[] out, TokenizedCompletion t) {
+        int o = FIRST_OUTPUT;
+        out[o + 1] = t.prompt();
+        out[o + 2] = t.completion();
+        out[o + 3] = t.prompt().length;
+        out[o + 4] = t.completion().length;
+        out[o + 5] = t.seqLen();
+        out[o + 6] = LengthBuckets.of(t.seqLen(), spec.maxLength());
+        out[o + 7] = t.truncated();
     }
 
     private void fill(Object[] out, TokenizedPair t) {

@@ -67,7 +67,7 @@ public final class Cli {
 
     /**
      * Parses {@code args} into {@code command}'s fields, for code that builds one command's settings from an argument
-     * list (the demo), so defaults come only from the option declarations.
+     * list (the pipeline), so defaults come only from the option declarations.
      *
      * @throws UsageException on any problem, or when help is asked for
      */

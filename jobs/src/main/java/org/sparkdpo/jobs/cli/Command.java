@@ -15,6 +15,11 @@ public interface Command extends Callable<Integer> {
         return getClass().getAnnotation(CommandLine.Command.class).name();
     }
 
+    /** Other words that run this command (the {@code @Command} aliases), e.g. {@code demo} for {@code pipeline}. */
+    default java.util.List<String> aliases() {
+        return java.util.List.of(getClass().getAnnotation(CommandLine.Command.class).aliases());
+    }
+
     /** One line for the command list and the top of {@code --help}: the {@code @Command} description. */
     default String summary() {
         return String.join(" ", getClass().getAnnotation(CommandLine.Command.class).description());

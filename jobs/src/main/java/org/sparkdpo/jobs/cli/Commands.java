@@ -20,12 +20,11 @@ public final class Commands {
                 new CollectCommand(),
                 new ExportCommand(),
                 new PipelineCommand(),
-                new DemoCommand(),
                 new ShowCommand());
     }
 
-    /** The command called {@code name} among {@code commands}. */
+    /** The command called {@code name} (or aliased so) among {@code commands}. */
     public static Optional<Command> find(List<Command> commands, String name) {
-        return commands.stream().filter(c -> c.name().equals(name)).findFirst();
+        return commands.stream().filter(c -> c.name().equals(name) || c.aliases().contains(name)).findFirst();
     }
 }

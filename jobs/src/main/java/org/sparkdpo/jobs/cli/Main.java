@@ -185,7 +185,9 @@ public final class Main {
         StringBuilder b = new StringBuilder();
         b.append("Usage: ").append(prog).append(" <command> [options]\n\nCommands:\n");
         for (Command c : commands) {
-            b.append("  ").append(c.name()).append(" ".repeat(width - c.name().length())).append(c.summary()).append('\n');
+            b.append("  ").append(c.name()).append(" ".repeat(width - c.name().length())).append(c.summary());
+            if (!c.aliases().isEmpty()) b.append(" (alias: ").append(String.join(", ", c.aliases())).append(')');
+            b.append('\n');
         }
         b.append("\nRun '").append(prog).append(" <command> --help' for a command's options.\n")
                 .append("Every command also takes --config FILE (YAML or JSON; see conf/README.md), --verbose and --help.\n")

@@ -14,11 +14,23 @@ import picocli.CommandLine.Option;
 /**
  * {@code pipeline}: the whole workflow on the embedded synthetic task ({@link PipelineJob}). Each stage's settings
  * are built by that stage's own command from an argument list, so the pipeline uses the commands' defaults plus the
- * few choices written here.
+ * few choices written here. {@code demo} is an alias (the project's first end-to-end command had that name).
  */
-@CommandLine.Command(name = "pipeline",
+@CommandLine.Command(name = "pipeline", aliases = "demo",
         description = "Synthetic task -> GPT-2 from scratch -> SFT -> prepare -> precompute-ref -> DPO train -> held-out eval -> compare, with a summary.")
 public final class PipelineCommand implements Command {
+    /**
+     * Local SFT steps per averaging round: the model is tiny, so a round's Spark job costs more than its steps; each
+     * worker takes this many steps on its own data before the weights are averaged.
+     */
+    static final int SFT_AVERAGING = 10;
+    /**
+     * DPO's sigmoid loss plus TRL's {@code sft} term (NLL of the chosen answer, RPO-style): the sigmoid loss alone
+     * pushes the rejected answers down faster than it lifts the chosen one, and the freed probability goes to
+     * malformed text that sampling then writes; the NLL term keeps it on the chosen answers.
+     */
+    static final String DPO_LOSS = "sigmoid,sft";
+
     @Option(names = "--out", defaultValue = "runs/pipeline", paramLabel = "PATH", description = "Folder for every stage's output (must not exist).")
     String out;
 
@@ -31,20 +43,25 @@ public final class PipelineCommand implements Command {
     @Option(names = "--pairs-per-question", defaultValue = "3", description = "Preference pairs per question (chosen against 1..3 rejected styles).")
     @Check.Range(min = 1, max = 3) int pairsPerQuestion;
 
-    @Option(names = "--max-steps", defaultValue = "40", description = "DPO training steps.")
+    @Option(names = "--max-steps", defaultValue = "60", description = "DPO training steps.")
     @Check.Positive int maxSteps;
 
     @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers.")
     @Check.Positive int workers;
 
-    @Option(names = "--lr", defaultValue = "5e-3", description = "Peak learning rate of DPO (AdamW).")
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate of DPO (AdamW).")
     @Check.Positive double lr;
 
-    @Option(names = "--sft-steps", defaultValue = "300", description = "Full-parameter SFT steps before DPO (0 skips SFT).")
+    @Option(names = "--sft-steps", defaultValue = "800", description = "Full-parameter SFT steps before DPO (0 skips SFT).")
     @Check.Min(0) int sftSteps;
 
     @Option(names = "--sft-lr", defaultValue = "3e-3", description = "Peak learning rate of SFT (AdamW).")
     @Check.Positive double sftLr;
+
+    @Option(names = "--temperature", defaultValue = "1.0",
+            description = "Sampling temperature of compare's answers (0 = greedy); 1 samples the models' own distributions, so the"
+                    + " judge's shares say how often each model writes the chosen style.")
+    @Check.Min(0) double temperature;
 
     @Option(names = "--max-new-tokens", defaultValue = "24", description = "Generated tokens per answer in compare.")
     @Check.Positive int maxNewTokens;
@@ -69,9 +86,12 @@ public final class PipelineCommand implements Command {
     /** Every stage's settings, built by the stages' own commands. */
     PipelineJob.Stages stages(PipelineJob.Layout l) {
         PipelineJob.SftStage sft = sftSteps == 0 ? PipelineJob.SftStage.SKIPPED : new SftTaskStage(
+                Cli.parse(new PrepareCommand(), "--input", l.task().sft(), "--tokenizer", l.scratchModel(),
+                        "--out", l.out().resolve("sft/data")).settings(),
                 Cli.parse(new SftCommand(), "--data", l.out().resolve("sft/data"), "--model", l.scratchModel(),
                         "--out", l.out().resolve("sft"), "--full", "--max-steps", sftSteps, "--lr", sftLr, "--warmup-steps", 10,
-                        "--batch-size", 16, "--workers", workers, "--log-every", 10, "--seed", seed).settings(workers));
+                        "--batch-size", 16, "--workers", workers, "--averaging-frequency", SFT_AVERAGING, "--log-every", 50,
+                        "--seed", seed).settings(workers));
         String m = PipelineJob.modelForDpo(l, sft).toString();
         String adapter = l.adapter().toString();
         String half = String.valueOf(Math.max(1, maxSteps / 2));
@@ -81,11 +101,12 @@ public final class PipelineCommand implements Command {
                 Cli.parse(new PrecomputeRefCommand(), "--data", l.prepared("train"), "--model", m, "--out", l.ref("train")).settings(),
                 Cli.parse(new PrecomputeRefCommand(), "--data", l.prepared("heldout"), "--model", m, "--out", l.ref("heldout")).settings(),
                 Cli.parse(new TrainCommand(), "--data", l.ref("train"), "--model", m, "--out", l.dpo(), "--eval-data", l.ref("heldout"),
-                        "--workers", workers, "--max-steps", maxSteps, "--lr", lr, "--warmup-steps", 2, "--log-every", 2,
+                        "--workers", workers, "--max-steps", maxSteps, "--lr", lr, "--warmup-steps", 2, "--loss", DPO_LOSS, "--log-every", 2,
                         "--eval-every", half, "--checkpoint-every", half, "--keep-checkpoints", 1, "--seed", seed).settings(workers),
                 Cli.parse(new EvalCommand(), "--data", l.ref("heldout"), "--model", m, "--adapter", adapter, "--out", l.eval()).settings(),
                 Cli.parse(new CompareCommand(), "--model", m, "--adapter", adapter, "--prompts", l.task().heldoutPrompts(),
-                        "--out", l.compare(), "--judge", SyntheticTaskJudge.NAME, "--max-new-tokens", maxNewTokens).settings());
+                        "--out", l.compare(), "--judge", SyntheticTaskJudge.NAME, "--max-new-tokens", maxNewTokens,
+                        "--temperature", temperature, "--seed", seed).settings());
     }
 
     /** Runs the pipeline into {@code out} with these options (tests). */

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * empty.
  */
 @CommandLine.Command(name = "prepare",
-        description = "Tokenize preference data (Parquet/JSON) into length-sorted Parquet shards with a _manifest.json and _rejects/.")
+        description = "Tokenize preference or SFT data (Parquet/JSON) into length-sorted Parquet shards with a _manifest.json and _rejects/.")
 public final class PrepareCommand implements Command {
     /** Rows per shard when neither --shards nor --target-shard-rows is given. */
     static final int TARGET_SHARD_ROWS = 100_000;
@@ -36,8 +36,8 @@ public final class PrepareCommand implements Command {
     @Option(names = "--out", paramLabel = "PATH", description = "Output folder (must not exist unless --overwrite); written atomically.")
     @Check.Required String out;
 
-    @Option(names = "--format", defaultValue = "auto", description = "Input format; auto detects it from the columns.")
-    @Check.OneOf({"auto", "standard", "implicit", "conversational", "pretokenized", "instruction"}) String format;
+    @Option(names = "--format", defaultValue = "auto", description = "Input format; auto detects it from the columns (prompt_completion and messages are SFT data for sft).")
+    @Check.OneOf({"auto", "standard", "implicit", "conversational", "pretokenized", "instruction", "prompt_completion", "messages"}) String format;
 
     @Option(names = "--max-length", defaultValue = "1024",
             description = "Max tokens of prompt+completion (TRL max_length); 0 for no limit.")
@@ -62,7 +62,7 @@ public final class PrepareCommand implements Command {
     String promptTemplate;
 
     @Option(names = "--column-map", split = ",", description = "Input column per role, e.g. prompt=question,chosen=good;"
-            + " roles: prompt, chosen, rejected, id, instruction, input, prompt_ids, chosen_ids, rejected_ids.")
+            + " roles: prompt, chosen, rejected, id, instruction, input, completion, messages, prompt_ids, chosen_ids, rejected_ids.")
     List<String> columnMap;
 
     @Option(names = "--implicit-prompt-marker", defaultValue = "\\n\\nAssistant:", description = "For implicit prompts,"

@@ -5,7 +5,7 @@
  *
  * <p><b>Annotated classes, not programmatic {@code CommandSpec}s.</b> Each command is a class whose {@code @Option}
  * fields are its options: the name, type, default and help text are written once, next to the typed field the job's
- * settings are built from, so there are no string-keyed getters and no second list of defaults. The demo builds every
+ * settings are built from, so there are no string-keyed getters and no second list of defaults. The pipeline builds every
  * stage's settings by parsing an argument list into a fresh command object ({@link org.sparkdpo.jobs.cli.Cli#parse(
  * org.sparkdpo.jobs.cli.Command, Object...)}), so the annotations stay the one source of defaults. Checks picocli does
  * not have (ranges, choices, required-from-any-source) are annotations too ({@link org.sparkdpo.jobs.cli.Check}), read

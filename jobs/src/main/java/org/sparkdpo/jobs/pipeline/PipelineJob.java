@@ -78,13 +78,9 @@ public final class PipelineJob {
     public interface SftStage {
         Path run(SparkSession spark, Path model, Path sftData, Path outModel, PrintStream log) throws Exception;
 
-        /**
-         * TODO(sft): until the {@code sft} command lands, the pipeline skips SFT and DPO starts from the scratch
-         * model. Wire it as: full-parameter {@code sft --data sftData --model model --out <run> --full}, then return
-         * the run's saved model folder (config.json, model.safetensors and the tokenizer files).
-         */
+        /** No SFT ({@code --sft-steps 0}): DPO starts from the scratch model. */
         SftStage SKIPPED = (spark, model, sftData, outModel, log) -> {
-            log.println("[pipeline] SFT stage not available on this build: skipped, DPO starts from the scratch model");
+            log.println("[pipeline] SFT skipped (--sft-steps 0): DPO starts from the scratch model");
             return model;
         };
     }

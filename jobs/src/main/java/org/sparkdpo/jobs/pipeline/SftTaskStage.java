@@ -2,58 +2,37 @@ package org.sparkdpo.jobs.pipeline;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.sparkdpo.data.PairColumns;
 import org.sparkdpo.jobs.sft.SftSettings;
 import org.sparkdpo.jobs.sft.SftTrainer;
-import org.sparkdpo.model.tokenizer.HfTokenizer;
-import org.sparkdpo.prep.pair.PairEncoder;
+import org.sparkdpo.prep.PrepareJob;
+import org.sparkdpo.prep.PrepareResult;
+import org.sparkdpo.prep.PrepareSettings;
 
 /**
- * The pipeline's SFT stage: tokenizes the task's {@code prompt}/{@code completion} rows as training sees them
- * (prompt without specials, completion with EOS: {@link PairEncoder}) into {@code settings.data()}, then runs
- * full-parameter {@code sft} with {@code settings}, whose output folder holds the fine-tuned model ({@code model/}).
- * The task is a few hundred rows, so tokenizing on the driver is simplest.
+ * The pipeline's SFT stage, the way a user runs it: {@code prepare} turns the task's {@code prompt}/{@code completion}
+ * Parquet into SFT shards ({@code prepare.out()}, which is {@code settings.data()}), then full-parameter {@code sft}
+ * runs with {@code settings}, whose output folder holds the fine-tuned model ({@code model/}).
  */
 public final class SftTaskStage implements PipelineJob.SftStage {
-    private static final StructType TOKENS = new StructType()
-            .add(PairColumns.ID, DataTypes.StringType)
-            .add(PairColumns.PROMPT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add(PairColumns.COMPLETION_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false));
-
+    private final PrepareSettings prepare;
     private final SftSettings settings;
 
-    /** @param settings the sft run; its {@code data} is where the tokenized rows go, its {@code out} holds {@code model/} */
-    public SftTaskStage(SftSettings settings) {
+    /**
+     * @param prepare  {@code prepare} of the task's SFT rows with the scratch model's tokenizer
+     * @param settings the sft run; its {@code data} is {@code prepare}'s output, its {@code out} holds {@code model/}
+     */
+    public SftTaskStage(PrepareSettings prepare, SftSettings settings) {
+        this.prepare = prepare;
         this.settings = settings;
     }
 
     @Override
     public Path run(SparkSession spark, Path model, Path sftData, Path outModel, PrintStream log) throws Exception {
-        List<Row> rows = new ArrayList<>();
-        try (HfTokenizer tok = HfTokenizer.load(model)) {
-            PairEncoder enc = new PairEncoder(tok);
-            for (Row r : spark.read().parquet(sftData.toString()).select("id", "prompt", "completion").collectAsList()) {
-                rows.add(RowFactory.create(r.getString(0), boxed(enc.encodePrompt(r.getString(1))),
-                        boxed(enc.encodeCompletion(r.getString(2)))));
-            }
-        }
-        spark.createDataFrame(rows, TOKENS).coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(settings.data());
-        log.printf("[pipeline] sft: %d examples tokenized -> %s%n", rows.size(), settings.data());
+        PrepareResult prepared = PrepareJob.run(spark, prepare);
+        log.printf("[pipeline] sft: %d of %d rows prepared (%s) -> %s%n", prepared.counts().kept(), prepared.counts().read(),
+                prepared.format().code(), prepared.out());
         SftTrainer.train(spark, settings);
         return outModel;
-    }
-
-    private static List<Integer> boxed(int[] ids) {
-        List<Integer> l = new ArrayList<>(ids.length);
-        for (int i : ids) l.add(i);
-        return l;
     }
 }

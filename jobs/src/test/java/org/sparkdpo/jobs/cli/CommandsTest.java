@@ -71,6 +71,22 @@ class CommandsTest {
     }
 
     @Test
+    void demoIsAnAliasOfPipeline() {
+        assertEquals("pipeline", Commands.find(Commands.all(), "demo").orElseThrow().name());
+        ByteArrayOutputStream demo = new ByteArrayOutputStream();
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true);
+        assertEquals(ExitCodes.OK, Main.run(Commands.all(), new String[] {"demo", "--help"},
+                new PrintStream(demo, true, StandardCharsets.UTF_8), quiet));
+        assertEquals(ExitCodes.OK, Main.run(Commands.all(), new String[] {"pipeline", "--help"},
+                new PrintStream(pipeline, true, StandardCharsets.UTF_8), quiet));
+        assertEquals(pipeline.toString(StandardCharsets.UTF_8), demo.toString(StandardCharsets.UTF_8), "same command, same options");
+        ByteArrayOutputStream list = new ByteArrayOutputStream();
+        assertEquals(ExitCodes.OK, Main.run(Commands.all(), new String[] {"--help"}, new PrintStream(list, true, StandardCharsets.UTF_8), quiet));
+        assertTrue(list.toString(StandardCharsets.UTF_8).contains("(alias: demo)"), list.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void choicesAndHelpTextMatchTheDomainTypes() {
         List<String> formats = new ArrayList<>(List.of("auto"));
         for (InputFormat f : InputFormat.values()) formats.add(f.code());
@@ -84,7 +100,7 @@ class CommandsTest {
     }
 
     @Test
-    void theDemoUsesTheCommandsDefaults() {
+    void theCommandsDefaultsAreTrls() {
         TrainCommand t = Cli.parse(new TrainCommand(), "--data", "d", "--model", "m", "--out", "o");
         assertEquals(5e-5, t.lr);
         assertEquals(8, t.batchSize);

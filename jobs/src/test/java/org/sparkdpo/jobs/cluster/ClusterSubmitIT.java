@@ -24,8 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkdpo.common.spark.ExecutorContext;
 import org.sparkdpo.jobs.cli.Main;
-import org.sparkdpo.jobs.demo.DemoJob;
-import org.sparkdpo.jobs.demo.SyntheticPreferences;
+import org.sparkdpo.model.TestFixtures;
 
 /**
  * The job jar on real executor JVMs, submitted as a user submits it: {@code submit/spark-submit.sh --conf-file FILE
@@ -72,7 +71,7 @@ class ClusterSubmitIT {
 
     @Test
     void pipelineOnTwoExecutorJvmsSurvivesAKilledExecutor() throws Exception {
-        Path model = DemoJob.extractBundledModel(new DemoJob.Layout(work.resolve("demo")));
+        Path model = TestFixtures.tinyGpt2();
         Path jsonl = SyntheticPreferences.write(work.resolve("pairs.jsonl"), 48, 3, false);
         String m = model.toString();
 

@@ -14,15 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpo.common.spark.KryoRegistration;
 import org.sparkdpo.common.spark.SparkSessions;
-import org.sparkdpo.jobs.cli.DemoCommand;
-import org.sparkdpo.jobs.demo.DemoJob;
-import org.sparkdpo.model.TestFixtures;
+import org.sparkdpo.jobs.cli.PipelineCommand;
 
 /**
- * Every job under {@code spark.serializer=KryoSerializer}, as many clusters set it: the demo pipeline (prepare,
- * precompute-ref, eval, train with 2 workers, eval) in a Kryo session of its own ({@link PipelineTest} runs the same
- * jobs under Spark's default Java serializer). The model is given as a path relative to the working directory, as a
- * user types it: every job must hand its tasks the qualified path, and records it so.
+ * Every job under {@code spark.serializer=KryoSerializer}, as many clusters set it: the pipeline at reduced size
+ * (prepare of SFT and preference data, sft, precompute-ref, train with 2 workers, eval, compare) in a Kryo session of
+ * its own ({@link PipelineCommandTest} runs the same jobs under Spark's default Java serializer). The output folder,
+ * and so every model path, is relative to the working directory, as a user types it: every job must hand its tasks
+ * the qualified path, and records it so.
  */
 class KryoPipelineTest {
     static SparkSession spark;
@@ -46,30 +45,31 @@ class KryoPipelineTest {
         assertEquals(SparkSessions.KRYO, conf.get("spark.serializer"));
         assertEquals(KryoRegistration.class.getName() + "," + KryoRegistration.ND4J_REGISTRATOR, conf.get("spark.kryo.registrator"));
 
-        Path model = TestFixtures.tinyGpt2().toAbsolutePath().normalize();
-        String relative = Path.of("").toAbsolutePath().relativize(model).toString();
-        assertTrue(!relative.startsWith("/"), relative);
-        DemoJob.Result r = DemoCommand.run(spark, tmp.resolve("demo"), relative, 32, 4, 2, 5e-3, System.err);
-
-        assertEquals(35, r.prepared().counts().read(), "32 pairs and 3 bad rows read");
-        assertEquals(Math.log(2), r.before().get("eval_loss"), 1e-3, "the base model is its own reference");
-        assertTrue(r.after().get("eval_loss") < r.before().get("eval_loss"), r.before() + " -> " + r.after());
+        Path out = tmp.resolve("run").toAbsolutePath().normalize();
+        Path relative = Path.of("").toAbsolutePath().relativize(out);
+        assertTrue(!relative.toString().startsWith("/"), relative.toString());
+        PipelineJob.Result r = PipelineCommand.run(spark, relative, System.err, "--pairs-per-question", 1, "--max-steps", 4,
+                "--max-new-tokens", 8, "--heldout-fraction", 0.1, "--sft-steps", 3);
+        assertTrue(Double.isFinite(((Number) r.summary().get("heldout_reward_accuracy")).doubleValue()), r.summary().toString());
 
         ObjectMapper json = new ObjectMapper();
-        String qualified = "file:" + model;
-        JsonNode train = json.readTree(tmp.resolve("demo/dpo/summary.json").toFile());
+        String qualified = "file:" + out.resolve("sft/model");
+        JsonNode train = json.readTree(out.resolve("dpo/summary.json").toFile());
         assertEquals(qualified, train.get("model").asText(), "train records (and ships) the qualified model path");
         assertEquals(4, train.get("steps").asInt());
-        JsonNode eval = json.readTree(tmp.resolve("demo/eval-after/summary.json").toFile());
+        JsonNode eval = json.readTree(out.resolve("eval-heldout/summary.json").toFile());
         assertEquals(qualified, eval.get("model").asText());
-        JsonNode ref = json.readTree(tmp.resolve("demo/ref/train/_manifest.json").toFile());
+        JsonNode ref = json.readTree(out.resolve("ref/train/_manifest.json").toFile());
         assertEquals(qualified, ref.get("model_dir").asText(), "precompute-ref's tasks got the qualified path");
-        JsonNode prepared = json.readTree(tmp.resolve("demo/prepared/train/_manifest.json").toFile());
+        JsonNode prepared = json.readTree(out.resolve("prepared/train/_manifest.json").toFile());
         assertEquals(qualified, prepared.get("tokenizer").get("path").asText());
+        JsonNode sftData = json.readTree(out.resolve("sft/data/_manifest.json").toFile());
+        assertEquals("file:" + out.resolve("model"), sftData.get("tokenizer").get("path").asText());
 
-        // both outputs are Spark datasets of exactly their rows
-        long kept = r.prepared().counts().kept();
-        assertEquals(kept, spark.read().parquet(tmp.resolve("demo/prepared/train").toString()).count());
-        assertEquals(kept, spark.read().parquet(tmp.resolve("demo/ref/train").toString()).count());
+        // prepared, reference-scored and SFT outputs are Spark datasets of exactly their rows
+        long kept = prepared.at("/counts/kept").asLong();
+        assertEquals(kept, spark.read().parquet(out.resolve("prepared/train").toString()).count());
+        assertEquals(kept, spark.read().parquet(out.resolve("ref/train").toString()).count());
+        assertEquals(sftData.at("/counts/kept").asLong(), spark.read().parquet(out.resolve("sft/data").toString()).count());
     }
 }

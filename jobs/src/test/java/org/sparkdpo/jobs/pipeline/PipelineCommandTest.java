@@ -30,6 +30,10 @@ class PipelineCommandTest {
         ObjectMapper json = new ObjectMapper();
 
         assertTrue(Files.isRegularFile(l.sftModel().resolve("model.safetensors")), "SFT wrote the model DPO starts from");
+        JsonNode sftData = json.readTree(out.resolve("sft/data/_manifest.json").toFile());
+        assertEquals("prompt_completion", sftData.get("format").asText(), "the task's SFT file went through prepare");
+        assertEquals(task.sft().size(), sftData.at("/counts/read").asLong());
+        assertEquals(task.sft().size(), sftData.at("/counts/kept").asLong(), sftData.toString());
         assertEquals(task.sft().size(),
                 spark.read().parquet(out.resolve("sft/data").toString()).count(), "every SFT row tokenized");
         JsonNode prepared = json.readTree(l.prepared("train").resolve("_manifest.json").toFile());

@@ -11,8 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpo.common.spark.SparkSessions;
 import org.sparkdpo.jobs.cli.ExitCodes;
 import org.sparkdpo.jobs.cli.Main;
-import org.sparkdpo.jobs.cli.DemoCommand;
-import org.sparkdpo.jobs.demo.DemoJob;
 import org.sparkdpo.model.TestFixtures;
 import org.sparkdpo.model.arch.BaseWeights;
 import org.sparkdpo.model.dpo.PreferencePair;
@@ -42,21 +40,6 @@ class PipelineTest {
     @BeforeAll
     static void session() {
         spark = SparkSessions.forTests();
-    }
-
-    @Test
-    void demoRunsEveryStageOnGpt2AndTheAdapterWinsOnHeldOutPairs(@TempDir Path tmp) throws Exception {
-        DemoJob.Result r = DemoCommand.run(spark, tmp.resolve("demo"), TestFixtures.tinyGpt2().toString(), 64, 12, 2,
-                5e-3, System.err);
-        assertEquals(67, r.prepared().counts().read(), "64 pairs and 3 bad rows read");
-        assertEquals(3, r.prepared().counts().rejected(), "the bad rows are rejected with reasons");
-        assertEquals(Math.log(2), r.before().get("eval_loss"), 1e-3, "the base model is its own reference");
-        assertTrue(r.after().get("eval_loss") < r.before().get("eval_loss") - 0.05, r.before() + " -> " + r.after());
-        assertTrue(r.after().get("eval_rewards/margins") > 0.05, "chosen preferred after training: " + r.after());
-        for (String f : List.of("dpo/adapter/adapter_config.json", "dpo/metrics.jsonl", "dpo/training_curves.html",
-                "eval-after/summary.json", "ref/train/_manifest.json", "prepared/train/_rejects")) {
-            assertTrue(Files.exists(tmp.resolve("demo").resolve(f)), f);
-        }
     }
 
     /** A tiny Llama (the Llama oracle's weights, GQA and llama3 rope) with a word-level tokenizer of its 320 ids. */

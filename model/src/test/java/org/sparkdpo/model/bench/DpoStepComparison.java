@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 public final class DpoStepComparison {
     /** Debian's python3-torch is installed for the system interpreter, which a pyenv or venv {@code python3} may hide. */
-    private static final String PYTHON = System.getenv().getOrDefault("SPARK_DPO_PYTHON",
+    static final String PYTHON = System.getenv().getOrDefault("SPARK_DPO_PYTHON",
             java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -188,7 +188,7 @@ public final class DpoStepComparison {
     }
 
     /** Runs a command with stderr merged, echoing its output to stderr; returns the lines. */
-    private static List<String> run(List<String> cmd) throws IOException, InterruptedException {
+    static List<String> run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).directory(Path.of("").toAbsolutePath().toFile()).redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -202,7 +202,7 @@ public final class DpoStepComparison {
         return lines;
     }
 
-    private static String lastJsonLine(List<String> lines) {
+    static String lastJsonLine(List<String> lines) {
         for (int i = lines.size() - 1; i >= 0; i--) if (lines.get(i).startsWith("{")) return lines.get(i);
         throw new IllegalStateException("our step benchmark printed no result");
     }

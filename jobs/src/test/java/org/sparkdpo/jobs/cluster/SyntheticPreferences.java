@@ -1,4 +1,4 @@
-package org.sparkdpo.jobs.demo;
+package org.sparkdpo.jobs.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
