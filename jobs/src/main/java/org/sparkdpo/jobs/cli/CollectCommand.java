@@ -96,17 +96,18 @@ public final class CollectCommand implements Command {
             OptionalInt cols = interactive ? RawTerminal.columns() : OptionalInt.empty();
             int width = cols.orElse(envColumns());
             TerminalCollector.Result r = new TerminalCollector(session, annotator, KeyReader.stdin(), System.out, width).run();
-            report(session, r.progress(), r.decided());
+            report(session, r);
             return r.quit() ? ExitCodes.COLLECT_STOPPED : ExitCodes.OK;
         } finally {
             if (raw != null) raw.close();
         }
     }
 
-    private void report(CollectJob.Session session, Progress p, int decided) {
+    private void report(CollectJob.Session session, TerminalCollector.Result r) {
+        Progress p = r.progress();
         for (String e : session.equalSamples()) System.err.println("warning: prompt " + e + ": the two answers stayed equal; skipped (raise --temperature-b)");
-        System.err.printf("collect: %d decisions this run; %s; overall %d/%d; dataset %s%n", decided, p.line(), p.overallDone(),
-                p.overallNeeded(), out);
+        System.err.printf("collect: %d decisions this run (%d undone); %s; overall %d/%d; dataset %s%n", r.decided(), r.undone(),
+                p.line(), p.overallDone(), p.overallNeeded(), out);
     }
 
     private static int envColumns() {
