@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code collect}: people label preferences between two answers; the result is a dataset {@code prepare} reads. */
 @CommandLine.Command(name = "collect",
         description = "Label preferences: two answers per prompt (sampled from a model + adapter, or from --pairs), a person"
-                + " picks the better one; writes a TRL preference dataset prepare reads. Crash-safe; a rerun continues.")
+                + " picks the better one; writes a TRL preference dataset prepare reads. Crash-safe; a rerun continues."
+                + " Exit code 5: stopped (q) with pairs left.")
 public final class CollectCommand implements Command {
     @Option(names = "--model", paramLabel = "PATH", description = "Model folder that answers each prompt twice (with --prompts).")
     String model;
@@ -119,18 +120,19 @@ public final class CollectCommand implements Command {
         try {
             OptionalInt cols = interactive ? RawTerminal.columns() : OptionalInt.empty();
             int width = cols.orElse(envColumns());
-            TerminalCollector.Result r = new TerminalCollector(session, annotator, new KeyReader(System.in), System.out, width).run();
-            report(session, r.progress(), r.decided());
+            TerminalCollector.Result r = new TerminalCollector(session, annotator, KeyReader.stdin(), System.out, width).run();
+            report(session, r);
+            return r.quit() ? ExitCodes.COLLECT_STOPPED : ExitCodes.OK;
         } finally {
             if (raw != null) raw.close();
         }
-        return ExitCodes.OK;
     }
 
-    private void report(CollectJob.Session session, Progress p, int decided) {
+    private void report(CollectJob.Session session, TerminalCollector.Result r) {
+        Progress p = r.progress();
         for (String e : session.equalSamples()) System.err.println("warning: prompt " + e + ": the two answers stayed equal; skipped (raise --temperature-b)");
-        System.err.printf("collect: %d decisions this run; %s; overall %d/%d; dataset %s%n", decided, p.line(), p.overallDone(),
-                p.overallNeeded(), out);
+        System.err.printf("collect: %d decisions this run (%d undone); %s; overall %d/%d; dataset %s%n", r.decided(), r.undone(),
+                p.line(), p.overallDone(), p.overallNeeded(), out);
     }
 
     private static int envColumns() {

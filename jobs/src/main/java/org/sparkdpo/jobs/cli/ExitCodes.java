@@ -15,6 +15,8 @@ public final class ExitCodes {
     public static final int REFUSED = 3;
     /** Another run holds the lock on the output. */
     public static final int LOCKED = 4;
+    /** {@code collect} stopped (q or the end of its keys) with pairs left to label; a rerun continues. */
+    public static final int COLLECT_STOPPED = 5;
 
     private ExitCodes() {}
 }

@@ -34,8 +34,8 @@ class CollectCommandTest {
         model = TaskModels.scratch(tmp.resolve("model"));
     }
 
-    /** Runs the CLI with {@code keys} on standard input; returns what it printed on standard output. */
-    static String collect(String keys, String... args) {
+    /** Runs the CLI with {@code keys} on standard input, expecting exit code {@code wantCode}; returns its standard output. */
+    static String collect(int wantCode, String keys, String... args) {
         InputStream in = System.in;
         PrintStream out = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -44,7 +44,7 @@ class CollectCommandTest {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
             List<String> a = new ArrayList<>(List.of("collect"));
             a.addAll(List.of(args));
-            assertEquals(ExitCodes.OK, Main.run(a.toArray(String[]::new)));
+            assertEquals(wantCode, Main.run(a.toArray(String[]::new)));
         } finally {
             System.setIn(in);
             System.setOut(out);
@@ -69,7 +69,7 @@ class CollectCommandTest {
         String[] args = {"--model", model.toString(), "--prompts", prompts.toString(), "--out", prefs.toString(),
                 "--annotator", "ann", "--max-new-tokens", "8", "--temperature", "1.0", "--top-k", "20"};
         // kite: 1; prompt 1: tie; prompt 2: 2, undone, then 1; then quit before prompt 3
-        String shown = collect("1\nt\n2\nu\n1\nq\n", args);
+        String shown = collect(ExitCodes.COLLECT_STOPPED, "1\nt\n2\nu\n1\nq\n", args);
         assertTrue(shown.contains("progress 0/1 (ann)"), shown);
         assertTrue(shown.contains("undone: pair 2 (chosen_"), shown);
         List<JsonNode> journal = lines(AnnotationQueue.sibling(prefs, ".decisions"));
@@ -84,7 +84,7 @@ class CollectCommandTest {
         }
 
         // the rerun resumes at the first unanswered prompt and samples nothing already answered again
-        String again = collect("b\n", args);
+        String again = collect(ExitCodes.OK, "b\n", args);
         assertTrue(again.contains("pair 3"), again);
         assertTrue(again.contains("nothing left to label for ann (4/4 (ann))"), again);
         assertEquals(answers, lines(AnnotationQueue.sibling(prefs, ".answers")), "nothing sampled again");
@@ -113,7 +113,7 @@ class CollectCommandTest {
                 {"id": "y", "prompt": "q2", "answer_a": "a", "answer_b": "b\\u001b[31mred"}
                 """);
         Path prefs = tmp.resolve("pairs-run/prefs.jsonl");
-        String shown = collect("?\nz\n1\n2\n", "--pairs", pairs.toString(), "--out", prefs.toString(), "--annotator", "bob");
+        String shown = collect(ExitCodes.OK, "?\nz\n1\n2\n", "--pairs", pairs.toString(), "--out", prefs.toString(), "--annotator", "bob");
         assertTrue(shown.contains("Pick the better answer"), shown);
         assertTrue(shown.contains("unknown key 'z'"), shown);
         assertTrue(shown.contains("<script>alert(1)</script>"), "text shown as it is");
@@ -121,5 +121,47 @@ class CollectCommandTest {
         assertEquals(2, lines(prefs).size());
         Map<String, String> byId = Map.of(lines(prefs).get(0).get("id").asText(), lines(prefs).get(0).get("choice").asText());
         assertTrue(byId.containsKey("x/bob"));
+    }
+
+    @Test
+    void conversationsGiveTheConversationalFormAndPrepareReadsIt() throws Exception {
+        Path prompts = Files.write(tmp.resolve("chat.jsonl"), List.of(
+                "{\"id\": \"c1\", \"messages\": [{\"role\": \"user\", \"content\": \"the kite is green . what color is the kite ?\"}]}",
+                "{\"id\": \"c2\", \"messages\": [{\"role\": \"user\", \"content\": \"emma lives in oslo . where does emma live ?\"}]}"));
+        Path prefs = tmp.resolve("chat-run/prefs.jsonl");
+        collect(ExitCodes.OK, "2 1", "--model", model.toString(), "--prompts", prompts.toString(), "--out", prefs.toString(),
+                "--annotator", "ann", "--max-new-tokens", "6", "--temperature", "1.0");
+        List<JsonNode> rows = lines(prefs);
+        assertEquals(2, rows.size());
+        for (JsonNode r : rows) {
+            assertEquals("user", r.get("prompt").get(0).get("role").asText());
+            assertEquals("assistant", r.get("chosen").get(0).get("role").asText());
+            assertEquals("assistant", r.get("rejected").get(0).get("role").asText());
+        }
+        Path prepared = tmp.resolve("chat-prepared");
+        assertEquals(ExitCodes.OK, Main.run(new String[] {"prepare", "--input", prefs.toString(), "--tokenizer", model.toString(),
+                "--out", prepared.toString(), "--max-length", "48"}));
+        JsonNode manifest = JSON.readTree(prepared.resolve("_manifest.json").toFile());
+        assertEquals(2, manifest.get("counts").get("kept").asInt(), manifest.toString());
+        assertEquals("conversational", manifest.get("format").asText(), manifest.toString());
+    }
+
+    @Test
+    void badOptionsAndInputsAreNamed() throws Exception {
+        Path pairs = Files.writeString(tmp.resolve("bad-pairs.jsonl"), "{\"prompt\": \"q\", \"answer_a\": \"a\", \"answer_b\": \"b\"}\n{oops\n");
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            assertEquals(ExitCodes.FAILURE, Main.run(new String[] {"collect", "--pairs", pairs.toString(), "--out", tmp.resolve("b/p.jsonl").toString()}));
+            assertEquals(ExitCodes.USAGE, Main.run(new String[] {"collect", "--pairs", pairs.toString(), "--model", "m", "--out", "x"}));
+            assertEquals(ExitCodes.USAGE, Main.run(new String[] {"collect", "--prompts", "p.jsonl", "--out", "x"}));
+        } finally {
+            System.setErr(err);
+        }
+        String e = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("error: " + pairs + ":2: not a JSON object"), e);
+        assertTrue(e.contains("--pairs: labels existing pairs"), e);
+        assertTrue(e.contains("give --model PATH and --prompts FILE"), e);
     }
 }

@@ -50,7 +50,7 @@ class CollectKillTest {
         assertEquals(137, p.exitValue(), "killed by SIGKILL");
         assertEquals(killAfter, Files.readAllLines(journal).size());
 
-        String shown = CollectCommandTest.collect(String.join("\n", List.of(keys).subList(killAfter, n)) + "\n",
+        String shown = CollectCommandTest.collect(org.sparkdpo.jobs.cli.ExitCodes.OK, String.join("\n", List.of(keys).subList(killAfter, n)) + "\n",
                 args[1], args[2], args[3], args[4], args[5], args[6]);
         int firstPair = shown.indexOf("pair p");
         assertEquals("pair p" + killAfter, shown.substring(firstPair, firstPair + 7), "resumes at the first unanswered pair");
