@@ -60,7 +60,8 @@ public final class DpoStepComparison {
         return p;
     }
 
-    public static void main(String[] argv) throws Exception {
+    /** {@code --key value} pairs; a {@code --key} followed by another option or nothing means "true". */
+    static Map<String, String> options(String[] argv) {
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < argv.length; i++) {
             if (!argv[i].startsWith("--")) throw new IllegalArgumentException("unexpected argument " + argv[i]);
@@ -68,6 +69,11 @@ public final class DpoStepComparison {
             boolean flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
             a.put(k, flag ? "true" : argv[++i]);
         }
+        return a;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> a = options(argv);
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
         c.putIfAbsent("kv-heads", c.get("heads"));                 // GPT-2 shapes: derived from the final width/heads
