@@ -6,7 +6,7 @@
 #   submit/bench.sh train [--layers 4] [--width 256] [--batch 8] [--prompt 64] [--completion 64] [--steps 10] [--workers 2]
 #       DPO step and averaging-round throughput, peak memory, bytes per round (PyTorch baseline command printed)
 #   submit/bench.sh dpo-step [--preset toy|gpt2-124m|qwen2-0.5b] [--layers --width --heads --kv-heads --intermediate
-#                            --vocab --batch --prompt --completion --lora-r --steps --gradient-checkpointing]
+#                            --vocab --batch --prompt --completion --lora-r --steps --gradient-checkpointing --pytorch true|false]
 #       one DPO training step, ours and the PyTorch baseline each in its own process; last line: one JSON object
 #   submit/bench.sh random-model --out DIR [--preset qwen2-0.5b|gpt2-124m|toy] [--dtype BF16|F32] [--tokenizer DIR]
 #                                [--pairs N --prompt P --completion C]

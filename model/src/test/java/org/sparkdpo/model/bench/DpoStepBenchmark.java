@@ -31,7 +31,7 @@ import java.util.Random;
  * that the process's peak RSS (VmHWM) is the step's. Prints one JSON line.
  *
  * <pre>java ... DpoStepBenchmark layers=4 width=256 heads=4 vocab=50257 batch=8 prompt=64 completion=64 steps=4
- *     checkpointing=true|false</pre>
+ *     checkpointing=true|false [profile-ops=true: ND4J's per-op time table of the last step, on the log]</pre>
  */
 public final class DpoStepBenchmark {
     private DpoStepBenchmark() {}
@@ -49,6 +49,7 @@ public final class DpoStepBenchmark {
         int steps = Integer.parseInt(a.getOrDefault("steps", "4"));
         boolean ckpt = Boolean.parseBoolean(a.getOrDefault("checkpointing", "false"));
         int chunk = Integer.parseInt(a.getOrDefault("chunk", "0"));
+        boolean profileOps = Boolean.parseBoolean(a.getOrDefault("profile-ops", "false"));
 
         int r = Integer.parseInt(a.getOrDefault("lora-r", "8"));
         String arch = a.getOrDefault("arch", "gpt2");
@@ -77,6 +78,11 @@ public final class DpoStepBenchmark {
                 pairs.add(new PreferencePair("p" + i, ids(rng, prompt, vocab), ids(rng, completion, vocab),
                         ids(rng, completion, vocab), -400 - rng.nextDouble(), -400 - rng.nextDouble()));
             }
+            if (profileOps && s == steps - 1) {           // ND4J's per-op timing of the last step: op names and ms
+                org.nd4j.linalg.profiler.OpProfiler.getInstance().reset();
+                Nd4j.getExecutioner().setProfilingConfig(org.nd4j.linalg.profiler.ProfilerConfig.builder()
+                        .checkElapsedTime(true).build());
+            }
             long t0 = System.nanoTime();
             long c0 = cpuNanos();
             DpoObjective.Result res = obj.run(pairs, params, true, s, 0);
@@ -88,6 +94,7 @@ public final class DpoStepBenchmark {
             profile = obj.lastProfile();
             res.gradients().values().forEach(INDArray::close);
         }
+        if (profileOps) org.nd4j.linalg.profiler.OpProfiler.getInstance().printOutDashboard();
         double[] steady = times.stream().skip(Math.min(1, times.size() - 1)).mapToDouble(Double::doubleValue).sorted().toArray();
         double med = steady[steady.length / 2];
         System.out.printf(Locale.ROOT, "{\"layers\":%d,\"width\":%d,\"heads\":%d,\"vocab\":%d,\"batch\":%d,\"prompt\":%d,"

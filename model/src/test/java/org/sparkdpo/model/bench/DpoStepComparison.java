@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * step time; recomputation by gradient checkpointing is not counted as useful work.
  *
  * <pre>submit/bench.sh dpo-step [--preset toy|gpt2-124m|qwen2-0.5b] [--layers --width --heads --kv-heads
- *     --intermediate --vocab --batch --prompt --completion --lora-r --workers --steps --gradient-checkpointing]</pre>
+ *     --intermediate --vocab --batch --prompt --completion --lora-r --workers --steps --gradient-checkpointing --pytorch true|false]</pre>
  */
 public final class DpoStepComparison {
     /** Debian's python3-torch is installed for the system interpreter, which a pyenv or venv {@code python3} may hide. */
@@ -57,6 +57,7 @@ public final class DpoStepComparison {
         p.put("steps", "4");
         p.put("workers", "1");
         p.put("gradient-checkpointing", "false");
+        p.put("pytorch", "true");
         return p;
     }
 
@@ -96,7 +97,9 @@ public final class DpoStepComparison {
         Double torchPps = null;
         Double torchRss = null;
         String torchNote;
-        if (!c.get("arch").equals("gpt2")) {
+        if (!Boolean.parseBoolean(c.get("pytorch"))) {
+            torchNote = "skipped (--pytorch false)";
+        } else if (!c.get("arch").equals("gpt2")) {
             torchNote = "the PyTorch baseline models GPT-2 only";
         } else if (run(List.of(PYTHON, "-c", "import torch")).stream().anyMatch(l -> l.contains("Error"))) {
             torchNote = "python3-torch is not installed (apt-get install python3-torch)";
