@@ -6,8 +6,11 @@
 #   submit/bench.sh train [--layers 4] [--width 256] [--batch 8] [--prompt 64] [--completion 64] [--steps 10] [--workers 2]
 #       DPO step and averaging-round throughput, peak memory, bytes per round (PyTorch baseline command printed)
 #   submit/bench.sh dpo-step [--preset toy|gpt2-124m|qwen2-0.5b] [--layers --width --heads --kv-heads --intermediate
-#                            --vocab --batch --prompt --completion --lora-r --steps --gradient-checkpointing]
+#                            --vocab --batch --prompt --completion --lora-r --steps --gradient-checkpointing --pytorch true|false]
 #       one DPO training step, ours and the PyTorch baseline each in its own process; last line: one JSON object
+#   submit/bench.sh random-model --out DIR [--preset qwen2-0.5b|gpt2-124m|toy] [--dtype BF16|F32] [--tokenizer DIR]
+#                                [--pairs N --prompt P --completion C]
+#       a Hugging Face checkpoint folder of that shape with random weights (and a pretokenized pairs.jsonl)
 #   submit/bench.sh prepare [--rows 100000] [--cores N]   data-prep rows/s and tokens/s on the shared dataset x ~91
 #   SPARK_DPO_HEAP=256m submit/bench.sh load-memory BF16 FLOAT   peak heap/off-heap loading a ~100M-parameter Llama
 #   submit/bench.sh generate [--layers 4] [--width 256] [--heads 4] [--vocab 50257] [--batch 4] [--prompt 32] [--new 64]
@@ -24,7 +27,8 @@ case "${1:-}" in
   load-memory) MAIN=org.sparkdpo.model.bench.LoadMemoryBenchmark ;;
   generate) MAIN=org.sparkdpo.model.bench.GenerateBenchmark ;;
   dpo-step) MAIN=org.sparkdpo.model.bench.DpoStepComparison ;;
-  *) echo "usage: submit/bench.sh precompute|train|prepare|load-memory|generate|dpo-step [options]" >&2; exit 2 ;;
+  random-model) MAIN=org.sparkdpo.model.bench.RandomCheckpoint ;;
+  *) echo "usage: submit/bench.sh precompute|train|prepare|load-memory|generate|dpo-step|random-model [options]" >&2; exit 2 ;;
 esac
 shift
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -43,6 +43,12 @@ import java.util.function.UnaryOperator;
  * row only, the head runs forward and backward once, before the loss is known: it yields each row's gradient
  * d logp/d h, which the loss's dL/d logp then scales per row.
  *
+ * <p>Transformer blocks act on each sequence separately, so a block runs on groups of at most
+ * {@link #blockSequences} sequences at a time (forward and backward; LoRA gradients summed over the groups): the
+ * attention arrays [sequences x heads x T x T] of long sequences would otherwise dominate a step's memory (about
+ * 200 MB each for 16 sequences of 512 tokens with 12 heads, a dozen of them per block gradient). The group size
+ * keeps one attention array within 2^24 elements unless a caller fixes it.
+ *
  * <p>LoRA matrices are graph variables whose arrays are associated per call (views into a trainer's parameter
  * vector work); dropout masks are placeholders. Not thread-safe: one instance per thread.
  */
@@ -56,6 +62,8 @@ public final class BlockwiseLm {
     private static final int MAX_SHAPES = 48;
     /** Elements of one [rows x vocabulary] logits chunk that the default chunk size aims at (32 MiB in float32). */
     private static final long CHUNK_ELEMENTS = 1L << 23;
+    /** Elements of one [sequences x heads x T x T] attention array that the default sequence group aims at (64 MiB in float32). */
+    private static final long ATTENTION_ELEMENTS = 1L << 24;
 
     /** Per scored row (in {@link SequenceBatch#scoredRows()} order): the target's log-prob and the row's logit sum. */
     public record RowScores(double[] tokenLogps, double[] logitSums) {
@@ -82,6 +90,7 @@ public final class BlockwiseLm {
     private final double loraScaling;
     private final boolean dropoutMasks;
     private final int chunkRows;
+    private final int groupSequences;
     private final int maxGraphs;
     private final Map<List<Object>, Graph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -100,15 +109,25 @@ public final class BlockwiseLm {
      */
     public BlockwiseLm(BaseWeights base, List<LinearModule> loraModules, int loraRank, double loraScaling,
                        boolean dropoutMasks, int chunkRows) {
+        this(base, loraModules, loraRank, loraScaling, dropoutMasks, chunkRows, 0);
+    }
+
+    /**
+     * @param groupSequences sequences per block execution; 0 picks the most whose attention array stays within
+     *                       2^24 elements (see {@link #blockSequences})
+     */
+    public BlockwiseLm(BaseWeights base, List<LinearModule> loraModules, int loraRank, double loraScaling,
+                       boolean dropoutMasks, int chunkRows, int groupSequences) {
         this.base = base;
+        this.groupSequences = groupSequences;
         this.model = base.model();
         for (LinearModule m : loraModules) this.loraModules.put(m.path(), m);
         this.loraRank = loraRank;
         this.loraScaling = loraScaling;
         this.dropoutMasks = dropoutMasks;
         this.chunkRows = chunkRows > 0 ? chunkRows : defaultChunkRows(model.config().vocabSize());
-        // per shape: the embedding and every block forward and gradient graph; plus the few head chunk graphs
-        this.maxGraphs = MAX_SHAPES * (2 * model.config().numLayers() + 1) + 16;
+        // per shape: the embedding and every block forward and gradient graph (two group sizes); plus the head chunks
+        this.maxGraphs = MAX_SHAPES * (4 * model.config().numLayers() + 1) + 16;
     }
 
     /** The largest row bucket (see {@link LogProbGraph#paddedRows}) whose logits stay within 2^23 elements. */
@@ -123,6 +142,18 @@ public final class BlockwiseLm {
 
     public int chunkRows() {
         return chunkRows;
+    }
+
+    /**
+     * Sequences per block execution for a batch of {@code s} sequences of {@code t} tokens: the fixed group size,
+     * or the fewest equal groups whose [group x heads x t x t] attention array fits 2^24 elements.
+     */
+    public int blockSequences(int s, int t) {
+        if (groupSequences > 0) return Math.min(groupSequences, s);
+        long perSequence = (long) model.config().numHeads() * t * t;
+        int fit = (int) Math.max(1, Math.min(s, ATTENTION_ELEMENTS / perSequence));
+        int groups = (s + fit - 1) / fit;
+        return (s + groups - 1) / groups;
     }
 
     /** Forward only: per-row target log-probs and logit sums. */
@@ -155,12 +186,10 @@ public final class BlockwiseLm {
         INDArray x = output(embed, Map.of(LogProbGraph.IDS, batchPh.get(LogProbGraph.IDS),
                 LogProbGraph.POSITIONS, positions), X_OUT).get(X_OUT);
         INDArray[] blockInputs = new INDArray[layers];
+        int group = blockSequences(s, t);
         for (int i = 0; i < layers; i++) {
-            // training runs the forward sweep on the gradient graphs too: one graph per block to build, not two
-            Graph g = blockGraph(i, s, t, train);
-            Map<String, INDArray> ph = blockPlaceholders(g, x, positions, masks);
             blockInputs[i] = x;
-            x = output(g, bindLora(g, lora, ph), X_OUT).get(X_OUT);
+            x = blockForward(i, x, positions, masks, lora, s, t, group, train);
             if (!train) blockInputs[i].close();
         }
 
@@ -216,21 +245,91 @@ public final class BlockwiseLm {
 
         Map<String, INDArray> grads = new HashMap<>();
         for (int i = layers - 1; i >= 0; i--) {
-            Graph g = blockGraph(i, s, t, true);
             boolean needInputGrad = i > 0;
-            if (g.loraVars().isEmpty() && !needInputGrad) break;
-            Map<String, INDArray> ph = blockPlaceholders(g, blockInputs[i], positions, masks);
-            ph.put(GRAD_OUT, dx);
+            if (blockGraph(i, Math.min(group, s), t, true).loraVars().isEmpty() && !needInputGrad) break;
+            INDArray dxIn = blockBackward(i, blockInputs[i], dx, positions, masks, lora, s, t, group, needInputGrad, grads);
+            dx.close();
+            blockInputs[i].close();
+            dx = dxIn;
+        }
+        for (int i = 0; i < layers; i++) if (!blockInputs[i].wasClosed()) blockInputs[i].close();
+        if (dx != null) dx.close();
+        return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+    }
+
+    /** Block {@code layer}'s output [S*T, E] for input x, computed on groups of {@code group} sequences. */
+    private INDArray blockForward(int layer, INDArray x, INDArray positions, Map<String, INDArray> masks,
+                                  Map<String, INDArray> lora, int s, int t, int group, boolean train) {
+        // training runs the forward sweep on the gradient graphs too: one graph per block to build, not two
+        if (group >= s) {
+            Graph g = blockGraph(layer, s, t, train);
+            return output(g, bindLora(g, lora, blockPlaceholders(g, x, positions, masks)), X_OUT).get(X_OUT);
+        }
+        INDArray out = Nd4j.create(x.dataType(), x.shape());
+        for (int first = 0; first < s; first += group) {
+            int n = Math.min(group, s - first);
+            Graph g = blockGraph(layer, n, t, train);
+            Map<String, INDArray> ph = groupPlaceholders(g, x, positions, masks, (long) first * t, (long) (first + n) * t);
+            INDArray y = output(g, bindLora(g, lora, ph), X_OUT).get(X_OUT);
+            rowsOf(out, (long) first * t, (long) (first + n) * t).assign(y);
+            y.close();
+            ph.values().forEach(INDArray::close);
+        }
+        return out;
+    }
+
+    /**
+     * Block {@code layer}'s backward on groups of sequences: recomputes the block from its input, adds each LoRA
+     * gradient into {@code grads} (summed over the groups) and returns dL/dx (null when not needed).
+     */
+    private INDArray blockBackward(int layer, INDArray x, INDArray dxOut, INDArray positions, Map<String, INDArray> masks,
+                                   Map<String, INDArray> lora, int s, int t, int group, boolean needInputGrad,
+                                   Map<String, INDArray> grads) {
+        INDArray dxIn = needInputGrad && group < s ? Nd4j.create(x.dataType(), x.shape()) : null;
+        for (int first = 0; first < s; first += group) {
+            int n = Math.min(group, s - first);
+            long from = (long) first * t;
+            long to = (long) (first + n) * t;
+            Graph g = blockGraph(layer, n, t, true);
+            Map<String, INDArray> ph = n == s ? blockPlaceholders(g, x, positions, masks)
+                    : groupPlaceholders(g, x, positions, masks, from, to);
+            INDArray gradOut = n == s ? dxOut : rowsOf(dxOut, from, to).dup();
+            ph.put(GRAD_OUT, gradOut);
             List<String> wanted = new ArrayList<>(g.loraVars());
             if (needInputGrad) wanted.add(X);
             Map<String, INDArray> r = gradients(g, bindLora(g, lora, ph), List.of(), wanted).getGradients();
-            for (String v : g.loraVars()) grads.put(v, r.get(v));
-            dx.close();
-            blockInputs[i].close();
-            dx = needInputGrad ? r.get(X) : null;
+            for (String v : g.loraVars()) {
+                INDArray prev = grads.putIfAbsent(v, r.get(v));
+                if (prev != null) {
+                    prev.addi(r.get(v));
+                    r.get(v).close();
+                }
+            }
+            if (n == s) return needInputGrad ? r.get(X) : null;
+            if (needInputGrad) {
+                rowsOf(dxIn, from, to).assign(r.get(X));
+                r.get(X).close();
+            }
+            ph.values().forEach(INDArray::close);
         }
-        if (dx != null) dx.close();
-        return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+        return dxIn;
+    }
+
+    /** The block placeholders of rows [from, to) (whole sequences), as fresh arrays the caller closes. */
+    private Map<String, INDArray> groupPlaceholders(Graph g, INDArray x, INDArray positions, Map<String, INDArray> masks,
+                                                    long from, long to) {
+        Map<String, INDArray> groupMasks = new HashMap<>();
+        if (dropoutMasks) {
+            for (Map.Entry<String, INDArray> e : masks.entrySet()) {
+                if (g.sd().hasVariable(e.getKey())) groupMasks.put(e.getKey(), rowsOf(e.getValue(), from, to).dup());
+            }
+        }
+        INDArray pos = positions.get(NDArrayIndex.interval(from, to)).dup();
+        return blockPlaceholders(g, rowsOf(x, from, to).dup(), pos, groupMasks);
+    }
+
+    private static INDArray rowsOf(INDArray a, long from, long to) {
+        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     private static int[] toInts(long[] v) {

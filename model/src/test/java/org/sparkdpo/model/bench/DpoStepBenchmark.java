@@ -31,7 +31,7 @@ import java.util.Random;
  * that the process's peak RSS (VmHWM) is the step's. Prints one JSON line.
  *
  * <pre>java ... DpoStepBenchmark layers=4 width=256 heads=4 vocab=50257 batch=8 prompt=64 completion=64 steps=4
- *     checkpointing=true|false</pre>
+ *     checkpointing=true|false [profile-ops=true: ND4J's per-op time table of the last step, on the log]</pre>
  */
 public final class DpoStepBenchmark {
     private DpoStepBenchmark() {}
@@ -49,6 +49,7 @@ public final class DpoStepBenchmark {
         int steps = Integer.parseInt(a.getOrDefault("steps", "4"));
         boolean ckpt = Boolean.parseBoolean(a.getOrDefault("checkpointing", "false"));
         int chunk = Integer.parseInt(a.getOrDefault("chunk", "0"));
+        boolean profileOps = Boolean.parseBoolean(a.getOrDefault("profile-ops", "false"));
 
         int r = Integer.parseInt(a.getOrDefault("lora-r", "8"));
         String arch = a.getOrDefault("arch", "gpt2");
@@ -77,6 +78,11 @@ public final class DpoStepBenchmark {
                 pairs.add(new PreferencePair("p" + i, ids(rng, prompt, vocab), ids(rng, completion, vocab),
                         ids(rng, completion, vocab), -400 - rng.nextDouble(), -400 - rng.nextDouble()));
             }
+            if (profileOps && s == steps - 1) {           // ND4J's per-op timing of the last step: op names and ms
+                org.nd4j.linalg.profiler.OpProfiler.getInstance().reset();
+                Nd4j.getExecutioner().setProfilingConfig(org.nd4j.linalg.profiler.ProfilerConfig.builder()
+                        .checkElapsedTime(true).build());
+            }
             long t0 = System.nanoTime();
             long c0 = cpuNanos();
             DpoObjective.Result res = obj.run(pairs, params, true, s, 0);
@@ -88,6 +94,7 @@ public final class DpoStepBenchmark {
             profile = obj.lastProfile();
             res.gradients().values().forEach(INDArray::close);
         }
+        if (profileOps) org.nd4j.linalg.profiler.OpProfiler.getInstance().printOutDashboard();
         double[] steady = times.stream().skip(Math.min(1, times.size() - 1)).mapToDouble(Double::doubleValue).sorted().toArray();
         double med = steady[steady.length / 2];
         System.out.printf(Locale.ROOT, "{\"layers\":%d,\"width\":%d,\"heads\":%d,\"vocab\":%d,\"batch\":%d,\"prompt\":%d,"
@@ -104,36 +111,37 @@ public final class DpoStepBenchmark {
 
     /** A GPT-2 config and N(0, 0.02) weights (unit norm scales, zero biases) held in memory, float32. */
     public static BaseWeights randomGpt2(int layers, int width, int heads, int vocab, int positions) throws Exception {
-        return random(String.format(Locale.ROOT, "{\"model_type\":\"gpt2\","
-                + "\"vocab_size\":%d,\"n_positions\":%d,\"n_ctx\":%d,\"n_embd\":%d,\"n_layer\":%d,\"n_head\":%d,"
-                + "\"n_inner\":null,\"layer_norm_epsilon\":1e-5,\"tie_word_embeddings\":true,\"activation_function\":"
-                + "\"gelu_new\",\"bos_token_id\":50256,\"eos_token_id\":50256}", vocab, positions, positions, width, layers, heads));
+        return random(gpt2Config(layers, width, heads, vocab, positions));
     }
 
     /** A Qwen2-shaped config (tied head, q/k/v biases) with random weights, float32. */
     public static BaseWeights randomQwen2(int layers, int width, int heads, int kvHeads, int intermediate, int vocab,
                                           int positions) throws Exception {
-        return random(String.format(Locale.ROOT, "{\"model_type\":\"qwen2\",\"vocab_size\":%d,"
+        return random(qwen2Config(layers, width, heads, kvHeads, intermediate, vocab, positions));
+    }
+
+    /** The config.json of a GPT-2 shape (tied head, gelu_new). */
+    static String gpt2Config(int layers, int width, int heads, int vocab, int positions) {
+        return String.format(Locale.ROOT, "{\"model_type\":\"gpt2\","
+                + "\"vocab_size\":%d,\"n_positions\":%d,\"n_ctx\":%d,\"n_embd\":%d,\"n_layer\":%d,\"n_head\":%d,"
+                + "\"n_inner\":null,\"layer_norm_epsilon\":1e-5,\"tie_word_embeddings\":true,\"activation_function\":"
+                + "\"gelu_new\",\"bos_token_id\":50256,\"eos_token_id\":50256}", vocab, positions, positions, width, layers, heads);
+    }
+
+    /** The config.json of a Qwen2 shape (tied head, q/k/v biases, rope_theta 1e6 as Qwen2-0.5B). */
+    static String qwen2Config(int layers, int width, int heads, int kvHeads, int intermediate, int vocab, int positions) {
+        return String.format(Locale.ROOT, "{\"model_type\":\"qwen2\",\"vocab_size\":%d,"
                 + "\"max_position_embeddings\":%d,\"hidden_size\":%d,\"num_hidden_layers\":%d,"
                 + "\"num_attention_heads\":%d,\"num_key_value_heads\":%d,\"intermediate_size\":%d,\"rms_norm_eps\":1e-6,"
                 + "\"rope_theta\":1000000.0,\"tie_word_embeddings\":true,\"hidden_act\":\"silu\"}",
-                vocab, Math.max(positions, 2048), width, layers, heads, kvHeads, intermediate));
+                vocab, Math.max(positions, 2048), width, layers, heads, kvHeads, intermediate);
     }
 
     private static BaseWeights random(String configJson) throws Exception {
         Path dir = Files.createTempDirectory("random-model");
         Files.writeString(dir.resolve("config.json"), configJson);
         CausalLm lm = Architectures.of(ModelConfig.load(dir));
-        Map<String, INDArray> tensors = new LinkedHashMap<>();
-        Nd4j.getRandom().setSeed(5);
-        for (Map.Entry<String, long[]> e : lm.weightShapes().entrySet()) {
-            String n = e.getKey();
-            INDArray t;
-            if ((n.contains(".ln_") || n.contains("norm")) && n.endsWith(".weight")) t = Nd4j.ones(DataType.FLOAT, e.getValue());
-            else if (n.endsWith(".bias")) t = Nd4j.zeros(DataType.FLOAT, e.getValue());
-            else t = Nd4j.randn(DataType.FLOAT, e.getValue()).muli(0.02);
-            tensors.put(n, t);
-        }
+        Map<String, INDArray> tensors = RandomCheckpoint.randomWeights(lm);
         return new BaseWeights(dir, lm, DataType.FLOAT, tensors, "random");
     }
 

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * step time; recomputation by gradient checkpointing is not counted as useful work.
  *
  * <pre>submit/bench.sh dpo-step [--preset toy|gpt2-124m|qwen2-0.5b] [--layers --width --heads --kv-heads
- *     --intermediate --vocab --batch --prompt --completion --lora-r --workers --steps --gradient-checkpointing]</pre>
+ *     --intermediate --vocab --batch --prompt --completion --lora-r --workers --steps --gradient-checkpointing --pytorch true|false]</pre>
  */
 public final class DpoStepComparison {
     /** Debian's python3-torch is installed for the system interpreter, which a pyenv or venv {@code python3} may hide. */
@@ -57,10 +57,12 @@ public final class DpoStepComparison {
         p.put("steps", "4");
         p.put("workers", "1");
         p.put("gradient-checkpointing", "false");
+        p.put("pytorch", "true");
         return p;
     }
 
-    public static void main(String[] argv) throws Exception {
+    /** {@code --key value} pairs; a {@code --key} followed by another option or nothing means "true". */
+    static Map<String, String> options(String[] argv) {
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < argv.length; i++) {
             if (!argv[i].startsWith("--")) throw new IllegalArgumentException("unexpected argument " + argv[i]);
@@ -68,6 +70,11 @@ public final class DpoStepComparison {
             boolean flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
             a.put(k, flag ? "true" : argv[++i]);
         }
+        return a;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> a = options(argv);
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
         c.putIfAbsent("kv-heads", c.get("heads"));                 // GPT-2 shapes: derived from the final width/heads
@@ -90,7 +97,9 @@ public final class DpoStepComparison {
         Double torchPps = null;
         Double torchRss = null;
         String torchNote;
-        if (!c.get("arch").equals("gpt2")) {
+        if (!Boolean.parseBoolean(c.get("pytorch"))) {
+            torchNote = "skipped (--pytorch false)";
+        } else if (!c.get("arch").equals("gpt2")) {
             torchNote = "the PyTorch baseline models GPT-2 only";
         } else if (run(List.of(PYTHON, "-c", "import torch")).stream().anyMatch(l -> l.contains("Error"))) {
             torchNote = "python3-torch is not installed (apt-get install python3-torch)";

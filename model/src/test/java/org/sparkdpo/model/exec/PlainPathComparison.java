@@ -11,6 +11,7 @@ import org.sparkdpo.model.dpo.PreferencePair;
 import org.sparkdpo.model.logprob.Completion;
 import org.sparkdpo.model.logprob.CompletionScorer;
 import org.sparkdpo.model.logprob.CompletionScores;
+import org.sparkdpo.model.logprob.SequenceBatch;
 import org.sparkdpo.model.lora.LoraAdapter;
 import org.sparkdpo.model.lora.LoraBindings;
 import org.sparkdpo.model.lora.LoraConfig;
@@ -72,6 +73,48 @@ public final class PlainPathComparison {
             double diff = g.sub(e.getValue()).norm2Number().doubleValue();
             assertTrue(norm > 0, what + " " + e.getKey() + " has a non-zero gradient");
             assertTrue(diff <= REL * norm, what + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
+        }
+    }
+
+    /**
+     * A block-wise training step run one sequence per block execution gives the row scores and LoRA gradients of the
+     * step that runs each block on the whole batch (with and without dropout masks, which are sliced per group).
+     */
+    public static void assertGroupedStepMatches(String what, BaseWeights base, LoraAdapter adapter, List<Completion> seqs) {
+        assertEquals(DataType.DOUBLE, base.dtype());
+        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
+        LoraConfig c = adapter.config();
+        SequenceBatch batch = SequenceBatch.of(seqs, 0);
+        int s = batch.numSequences();
+        assertTrue(s >= 3, what + ": several sequences");
+        java.util.function.UnaryOperator<double[]> lossGradient = sums -> {
+            double[] g = new double[sums.length];
+            for (int i = 0; i < g.length; i++) g[i] = (i % 2 == 0 ? 1.0 : -0.7) * (i + 1) / g.length;
+            return g;
+        };
+        for (boolean dropout : new boolean[]{false, true}) {
+            Map<String, INDArray> masks = dropout
+                    ? org.sparkdpo.model.lora.LoraDropout.masks(modules, 0.3, s * batch.paddedLength(), 9, DataType.DOUBLE)
+                    : Map.of();
+            BlockwiseLm whole = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 0);
+            BlockwiseLm single = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 1);
+            assertEquals(s, whole.blockSequences(s, batch.paddedLength()), what + ": tiny batches run whole");
+            assertEquals(1, single.blockSequences(s, batch.paddedLength()));
+            BlockwiseLm.Step want = whole.step(batch, arrays(adapter), masks, lossGradient);
+            BlockwiseLm.Step got = single.step(batch, arrays(adapter), masks, lossGradient);
+            String w = what + (dropout ? " dropout" : "");
+            for (int k = 0; k < want.scores().tokenLogps().length; k++) {
+                close(w + " row logp " + k, got.scores().tokenLogps()[k], want.scores().tokenLogps()[k]);
+                close(w + " row logit sum " + k, got.scores().logitSums()[k], want.scores().logitSums()[k]);
+            }
+            assertEquals(want.gradients().keySet(), got.gradients().keySet(), w + " gradient names");
+            assertEquals(2 * modules.size(), want.gradients().size(), w + " every LoRA matrix has a gradient");
+            for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
+                double norm = e.getValue().norm2Number().doubleValue();
+                double diff = got.gradients().get(e.getKey()).sub(e.getValue()).norm2Number().doubleValue();
+                assertTrue(norm > 0, w + " " + e.getKey() + " has a non-zero gradient");
+                assertTrue(diff <= REL * norm, w + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
+            }
         }
     }
 

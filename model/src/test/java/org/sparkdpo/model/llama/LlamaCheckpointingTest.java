@@ -22,6 +22,13 @@ class LlamaCheckpointingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen2"})
+    void blocksRunOnGroupsOfSequencesGiveTheWholeBatchStep(String name) throws Exception {
+        LlamaOracle o = LlamaOracle.of(name);
+        PlainPathComparison.assertGroupedStepMatches(name, LlamaDpoTest.base(o), LlamaDpoTest.adapter(o), o.completions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2"})
     void chunkedHeadScoresEqualTheWholeHead(String name) throws Exception {
         LlamaOracle o = LlamaOracle.of(name);
         PlainPathComparison.assertChunkedScoresMatch(name, LlamaDpoTest.base(o), LlamaDpoTest.adapter(o), o.completions(), 3);
