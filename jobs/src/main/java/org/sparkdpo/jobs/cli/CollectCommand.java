@@ -38,8 +38,8 @@ public final class CollectCommand implements Command {
                     + " An existing one is continued.")
     @Check.Required String out;
 
-    @Option(names = "--annotator", paramLabel = "NAME", defaultValue = "${sys:user.name:-annotator}",
-            description = "Who is labelling (recorded with every decision; the default is the login name).")
+    @Option(names = "--annotator", paramLabel = "NAME",
+            description = "Who is labelling (recorded with every decision); without it, the login name.")
     String annotator;
 
     @Option(names = "--overlap", paramLabel = "K", defaultValue = "1",
@@ -80,6 +80,10 @@ public final class CollectCommand implements Command {
                 Path.of(out), overlap, sampling.config(), temperatureB, maxTries, TrainCommand.dtype(dtype));
     }
 
+    String annotator() {
+        return annotator != null ? annotator : System.getProperty("user.name", "annotator");
+    }
+
     @Override
     public Integer call() throws Exception {
         CollectJob.Settings s = settings();
@@ -95,7 +99,7 @@ public final class CollectCommand implements Command {
         try {
             OptionalInt cols = interactive ? RawTerminal.columns() : OptionalInt.empty();
             int width = cols.orElse(envColumns());
-            TerminalCollector.Result r = new TerminalCollector(session, annotator, KeyReader.stdin(), System.out, width).run();
+            TerminalCollector.Result r = new TerminalCollector(session, annotator(), KeyReader.stdin(), System.out, width).run();
             report(session, r);
             return r.quit() ? ExitCodes.COLLECT_STOPPED : ExitCodes.OK;
         } finally {
