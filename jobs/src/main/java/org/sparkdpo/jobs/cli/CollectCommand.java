@@ -41,8 +41,8 @@ public final class CollectCommand implements Command {
                     + " An existing one is continued.")
     @Check.Required String out;
 
-    @Option(names = "--annotator", paramLabel = "NAME", defaultValue = "${sys:user.name:-annotator}",
-            description = "Who is labelling (recorded with every decision; the default is the login name). With --web each person"
+    @Option(names = "--annotator", paramLabel = "NAME",
+            description = "Who is labelling (recorded with every decision); without it, the login name. With --web each person"
                     + " enters a name in the page instead.")
     String annotator;
 
@@ -98,6 +98,10 @@ public final class CollectCommand implements Command {
                 Path.of(out), overlap, sampling.config(), temperatureB, maxTries, TrainCommand.dtype(dtype));
     }
 
+    String annotator() {
+        return annotator != null ? annotator : System.getProperty("user.name", "annotator");
+    }
+
     @Override
     public Integer call() throws Exception {
         CollectJob.Settings s = settings();
@@ -120,7 +124,7 @@ public final class CollectCommand implements Command {
         try {
             OptionalInt cols = interactive ? RawTerminal.columns() : OptionalInt.empty();
             int width = cols.orElse(envColumns());
-            TerminalCollector.Result r = new TerminalCollector(session, annotator, KeyReader.stdin(), System.out, width).run();
+            TerminalCollector.Result r = new TerminalCollector(session, annotator(), KeyReader.stdin(), System.out, width).run();
             report(session, r);
             return r.quit() ? ExitCodes.COLLECT_STOPPED : ExitCodes.OK;
         } finally {
