@@ -177,6 +177,7 @@ class CollectBrowserTest {
                         "no script from an answer ran");
             }
             System.out.printf("browser: %d key presses in %.1f s%n", ALICE.size() + BOB.size(), (System.nanoTime() - t0) / 1e9);
+            assertStatusPage(alice, server);
             assertDataset(prefs, List.of(alice, bob));
             long t1 = System.nanoTime();
             assertPrepareReads(prefs, dir);
@@ -211,6 +212,16 @@ class CollectBrowserTest {
         assertEquals(first, p.web.findElement(By.id("first")).getText());
         assertEquals(progress, p.web.findElement(By.id("progress")).getText());
         assertTrue(p.web.findElement(By.id("who")).getText().contains(p.name));
+    }
+
+    /** The status page lists both annotators with all 10 pairs done, and the agreement figure. */
+    static void assertStatusPage(Person p, CollectServer server) {
+        p.web.get(server.url().resolve("/status").toString());
+        p.settle(null);
+        List<String> rows = p.web.findElements(By.cssSelector("#status-rows tr")).stream().map(r -> r.getText()).sorted().toList();
+        assertEquals(List.of("alice " + PAIRS + " " + PAIRS, "bob " + PAIRS + " " + PAIRS), rows);
+        String agreement = p.web.findElement(By.id("status-agreement")).getText();
+        assertTrue(agreement.startsWith("Agreement on ") && agreement.contains("Cohen"), agreement);
     }
 
     /** One row per (pair, annotator) whose last key was 1 or 2, holding the answer that was on that side. */
