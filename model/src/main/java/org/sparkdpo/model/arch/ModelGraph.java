@@ -133,7 +133,7 @@ public final class ModelGraph {
     /** x [N, in] through the linear map {@code m} (bias if it has one), plus its LoRA delta if bound. */
     public SDVariable linear(LinearModule m, SDVariable x) {
         SDVariable w = weight(m.weightName());
-        SDVariable y = m.layout() == LinearLayout.CONV1D ? sd.mmul(x, w) : sd.mmul(x, w, false, true, false);
+        SDVariable y = org.sparkdpo.model.nn.FrozenMatMul.of(sd, x, w, m.layout() != LinearLayout.CONV1D);
         if (m.biasName() != null) y = y.add(weight(m.biasName()));
         LoraBinding l = lora.apply(m.path());
         if (l != null) {
