@@ -43,7 +43,7 @@ public final class PipelineCommand implements Command {
     @Option(names = "--pairs-per-question", defaultValue = "3", description = "Preference pairs per question (chosen against 1..3 rejected styles).")
     @Check.Range(min = 1, max = 3) int pairsPerQuestion;
 
-    @Option(names = "--max-steps", defaultValue = "60", description = "DPO training steps.")
+    @Option(names = "--max-steps", defaultValue = "200", description = "DPO training steps.")
     @Check.Positive int maxSteps;
 
     @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers.")
