@@ -32,7 +32,7 @@ import java.util.Random;
  *     [--dtype BF16|F32] [--pairs 2 --prompt 256 --completion 256]</pre>
  */
 public final class RandomCheckpoint {
-    static final String DEMO_TOKENIZER = "jobs/src/main/resources/org/sparkdpo/jobs/demo/tiny-gpt2";
+    static final String DEMO_TOKENIZER = "model/src/test/resources/oracle-gpt2/tiny-gpt2";
 
     private RandomCheckpoint() {}
 
