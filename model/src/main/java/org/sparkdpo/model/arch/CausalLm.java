@@ -56,6 +56,11 @@ public interface CausalLm {
     /** The norm after the last block, row-wise on x [N, E] (so it may be applied to selected rows only). */
     SDVariable finalNorm(ModelGraph g, SDVariable x);
 
+    /** The canonical name of the output projection [V, E] (the input embedding's when the model ties them). */
+    String lmHeadWeight();
+
     /** The output projection as [V, E] (the tied input embedding when the model ties them). */
-    SDVariable lmHead(ModelGraph g);
+    default SDVariable lmHead(ModelGraph g) {
+        return g.weight(lmHeadWeight());
+    }
 }

@@ -117,7 +117,7 @@ public final class Gpt2 implements CausalLm {
     }
 
     @Override
-    public SDVariable lmHead(ModelGraph g) {
-        return g.weight(c.tieWordEmbeddings() ? P + "wte.weight" : "lm_head.weight");
+    public String lmHeadWeight() {
+        return c.tieWordEmbeddings() ? P + "wte.weight" : "lm_head.weight";
     }
 }

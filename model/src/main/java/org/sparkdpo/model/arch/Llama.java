@@ -155,7 +155,7 @@ public final class Llama implements CausalLm {
     }
 
     @Override
-    public SDVariable lmHead(ModelGraph g) {
-        return g.weight(c.tieWordEmbeddings() ? M + "embed_tokens.weight" : "lm_head.weight");
+    public String lmHeadWeight() {
+        return c.tieWordEmbeddings() ? M + "embed_tokens.weight" : "lm_head.weight";
     }
 }

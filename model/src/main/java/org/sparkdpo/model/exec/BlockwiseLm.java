@@ -34,7 +34,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>The output head (final norm, projection to the vocabulary, log-softmax, the target's log-prob) runs on at
  * most {@link #chunkRows()} scored rows at a time, forward and backward, so at most one chunk of
- * [rows x vocabulary] logits is alive; prompt and padding rows never reach it.
+ * [rows x vocabulary] logits is alive; prompt and padding rows never reach it. The final norm is a small graph;
+ * the vocabulary part is {@link VocabHead}, two GEMMs and in-place passes over one reused logits buffer.
  *
  * <p>Training ({@link #step}) is activation checkpointing per block: the forward sweep keeps only each block's
  * input [S*T, E]; the backward sweep re-runs block i's forward inside its gradient graph with the incoming
@@ -57,7 +58,7 @@ public final class BlockwiseLm {
     static final String X_OUT = "x_out";
     static final String GRAD_OUT = "grad_out";
     static final String HEAD_IN = "head_in";
-    static final String HEAD_LOGIT_SUMS = "head_logit_sums";
+    static final String HEAD_NORMED = "head_normed";
     /** Batch shapes (S, T) whose graphs are kept, as the one-graph scorer and objective keep 48 whole graphs. */
     private static final int MAX_SHAPES = 48;
     /** Elements of one [rows x vocabulary] logits chunk that the default chunk size aims at (32 MiB in float32). */
@@ -92,6 +93,7 @@ public final class BlockwiseLm {
     private final int chunkRows;
     private final int groupSequences;
     private final int maxGraphs;
+    private final VocabHead vocabHead;
     private final Map<List<Object>, Graph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<List<Object>, Graph> e) {
@@ -125,6 +127,7 @@ public final class BlockwiseLm {
         this.loraRank = loraRank;
         this.loraScaling = loraScaling;
         this.dropoutMasks = dropoutMasks;
+        this.vocabHead = new VocabHead(base.get(model.lmHeadWeight()));
         this.chunkRows = chunkRows > 0 ? chunkRows : defaultChunkRows(model.config().vocabSize());
         // per shape: the embedding and every block forward and gradient graph (two group sizes); plus the head chunks
         this.maxGraphs = MAX_SHAPES * (4 * model.config().numLayers() + 1) + 16;
@@ -205,27 +208,27 @@ public final class BlockwiseLm {
         for (int from = 0; from < n; from += chunkRows) {
             int len = Math.min(chunkRows, n - from);
             int padded = Math.min(chunkRows, LogProbGraph.paddedRows(len));
-            Graph g = graph(List.of("head", padded, train), () -> buildHead(padded, train));
+            Graph g = graph(List.of("final_norm", padded, train), () -> buildFinalNorm(padded, train));
             INDArray in = Nd4j.create(dt, padded, hidden.size(1));
             in.get(NDArrayIndex.interval(0, len), NDArrayIndex.all())
                     .assign(hidden.get(NDArrayIndex.interval(from, from + len), NDArrayIndex.all()));
-            long[] tg = new long[padded];
-            System.arraycopy(targets, from, tg, 0, len);
-            Map<String, INDArray> ph = Map.of(HEAD_IN, in, LogProbGraph.TARGETS, Nd4j.createFromArray(tg));
-            Map<String, INDArray> out;
+            INDArray normed = output(g, Map.of(HEAD_IN, in), HEAD_NORMED).get(HEAD_NORMED);
+            long[] tg = java.util.Arrays.copyOfRange(targets, from, from + len);
+            VocabHead.Rows r = vocabHead.apply(normed, tg, len, train);
+            System.arraycopy(r.tokenLogps(), 0, tokenLogps, from, len);
+            System.arraycopy(r.logitSums(), 0, logitSums, from, len);
+            normed.close();
             if (train) {
-                OutAndGrad og = gradients(g, ph, List.of(LogProbGraph.TOKEN_LOGPS, HEAD_LOGIT_SUMS), List.of(HEAD_IN));
-                out = og.getOutputs();
-                INDArray d = og.getGradients().get(HEAD_IN);
+                INDArray upstream = Nd4j.create(dt, padded, hidden.size(1));
+                upstream.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).assign(r.inputGrad());
+                r.inputGrad().close();
+                Map<String, INDArray> ph = new HashMap<>(Map.of(HEAD_IN, in, GRAD_OUT, upstream));
+                INDArray d = gradients(g, ph, List.of(), List.of(HEAD_IN)).getGradients().get(HEAD_IN);
                 rowGrads.get(NDArrayIndex.interval(from, from + len), NDArrayIndex.all())
                         .assign(d.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()));
                 d.close();
-            } else {
-                out = output(g, ph, LogProbGraph.TOKEN_LOGPS, HEAD_LOGIT_SUMS);
+                upstream.close();
             }
-            copyInto(out.get(LogProbGraph.TOKEN_LOGPS), tokenLogps, from, len);
-            copyInto(out.get(HEAD_LOGIT_SUMS), logitSums, from, len);
-            out.values().forEach(INDArray::close);
             in.close();
         }
         hidden.close();
@@ -338,11 +341,6 @@ public final class BlockwiseLm {
         return o;
     }
 
-    private static void copyInto(INDArray a, double[] dst, int from, int len) {
-        double[] v = a.toDoubleVector();
-        System.arraycopy(v, 0, dst, from, len);
-    }
-
     private Map<String, INDArray> blockPlaceholders(Graph g, INDArray x, INDArray positions, Map<String, INDArray> masks) {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(X, x);
@@ -421,21 +419,19 @@ public final class BlockwiseLm {
     }
 
     /**
-     * The head on {@code rows} hidden rows: final norm, logits against the [V, E] head, log-sum-exp written out
-     * (see {@link org.sparkdpo.model.nn.Ops#logSumExpRows}), the target's log-prob and each row's logit sum.
-     * For training, the loss is the sum of the rows' log-probs, whose gradient row k is d logp_k / d h_k.
+     * The final norm on {@code rows} hidden rows; the vocabulary half of the head runs outside SameDiff
+     * ({@link VocabHead}). For training, the loss is sum(normed * upstream), whose gradient with respect to the
+     * input is the chained one for the upstream gradient d logp / d normed.
      */
-    private Graph buildHead(int rows, boolean train) {
+    private Graph buildFinalNorm(int rows, boolean train) {
         SameDiff sd = newGraph();
         DataType dt = base.dtype();
         ModelGraph g = ModelGraph.frozen(sd, base);
         SDVariable in = input(sd, HEAD_IN, dt, train, rows, model.config().hiddenSize());
-        SDVariable targets = sd.placeHolder(LogProbGraph.TARGETS, DataType.INT64, rows);
-        LogProbGraph.HeadRows h = LogProbGraph.headRows(g, model.finalNorm(g, in), targets, rows);
-        SDVariable tok = sd.identity(LogProbGraph.TOKEN_LOGPS, h.tokenLogps());
-        sd.identity(HEAD_LOGIT_SUMS, h.logitSums());
+        SDVariable normed = sd.identity(HEAD_NORMED, model.finalNorm(g, in));
         if (train) {
-            sd.setLossVariables(tok.sum().rename("head_loss"));
+            SDVariable upstream = sd.placeHolder(GRAD_OUT, dt, rows, model.config().hiddenSize());
+            sd.setLossVariables(normed.mul(upstream).sum().rename("norm_loss"));
             GradFunctions.ensure(sd);
         }
         return new Graph(sd, List.of());
