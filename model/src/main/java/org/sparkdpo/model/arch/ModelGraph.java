@@ -4,6 +4,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpo.model.nn.MatMul;
 import org.sparkdpo.model.nn.Ops;
 
 import java.util.HashMap;
@@ -133,12 +134,12 @@ public final class ModelGraph {
     /** x [N, in] through the linear map {@code m} (bias if it has one), plus its LoRA delta if bound. */
     public SDVariable linear(LinearModule m, SDVariable x) {
         SDVariable w = weight(m.weightName());
-        SDVariable y = org.sparkdpo.model.nn.FrozenMatMul.of(sd, x, w, m.layout() != LinearLayout.CONV1D);
+        SDVariable y = MatMul.of(sd, x, w, m.layout() != LinearLayout.CONV1D);
         if (m.biasName() != null) y = y.add(weight(m.biasName()));
         LoraBinding l = lora.apply(m.path());
         if (l != null) {
             SDVariable in = l.dropoutMask() == null ? x : x.mul(l.dropoutMask());
-            SDVariable delta = sd.mmul(sd.mmul(in, l.a(), false, true, false), l.b(), false, true, false);
+            SDVariable delta = MatMul.of(sd, MatMul.of(sd, in, l.a(), true), l.b(), true);
             y = y.add(delta.mul(loraScaling));
         }
         return y;

@@ -56,7 +56,7 @@ public final class LogProbGraph {
     public static HeadRows headRows(ModelGraph g, SDVariable normed, SDVariable targets, int rows) {
         SameDiff sd = g.sd();
         SDVariable head = g.base().model().lmHead(g);                                             // [V, E]
-        SDVariable logits = org.sparkdpo.model.nn.FrozenMatMul.of(sd, normed, head, true);        // [N, V]
+        SDVariable logits = org.sparkdpo.model.nn.MatMul.of(sd, normed, head, true);        // [N, V]
         // written out: ND4J's fused sparse softmax cross-entropy ignores the incoming gradient in its backward pass
         SDVariable lse = Ops.logSumExpRows(sd, logits).reshape(rows);
         SDVariable targetLogits = normed.mul(g.rowsOf(head, targets)).sum(1);                     // [N]

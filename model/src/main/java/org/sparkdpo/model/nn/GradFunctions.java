@@ -18,6 +18,7 @@ public final class GradFunctions {
     /** Builds {@code sd}'s gradient function once (loss variables must be set), with System.out muted meanwhile. */
     public static void ensure(SameDiff sd) {
         if (sd.getFunction("grad") != null) return;
+        GradOverrides.register();
         synchronized (GradFunctions.class) {
             PrintStream out = System.out;
             System.setOut(DISCARD);

@@ -34,7 +34,7 @@ public final class Ops {
     /** GPT-2's tanh approximation of GELU ({@code gelu_new}): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     public static SDVariable geluNew(SameDiff sd, SDVariable x) {
         double c = Math.sqrt(2.0 / Math.PI);
-        SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(c);
+        SDVariable inner = x.add(sd.math.cube(x).mul(0.044715)).mul(c);
         return x.mul(sd.math.tanh(inner).add(1.0)).mul(0.5);
     }
 
@@ -126,9 +126,9 @@ public final class Ops {
         SDVariable qh = splitHeads(q, s, t, heads, headDim);
         SDVariable kh = repeatKv(sd, splitHeads(k, s, t, kvHeads, headDim), s, t, heads, kvHeads, headDim);
         SDVariable vh = repeatKv(sd, splitHeads(v, s, t, kvHeads, headDim), s, t, heads, kvHeads, headDim);
-        SDVariable scores = sd.mmul(qh, kh, false, true, false).mul(scale).add(mask);
+        SDVariable scores = MatMul.of(sd, qh, kh, false, true).mul(scale).add(mask);
         SDVariable probs = softmaxLastAxis(sd, scores, 3);
-        SDVariable out = sd.mmul(probs, vh);                                 // [S, H, T, D]
+        SDVariable out = MatMul.of(sd, probs, vh, false, false);              // [S, H, T, D]
         return out.permute(0, 2, 1, 3).reshape(s * (long) t, heads * (long) headDim);
     }
 
