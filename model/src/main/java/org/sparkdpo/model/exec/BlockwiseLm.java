@@ -219,9 +219,7 @@ public final class BlockwiseLm {
             System.arraycopy(r.logitSums(), 0, logitSums, from, len);
             normed.close();
             if (train) {
-                INDArray upstream = Nd4j.create(dt, padded, hidden.size(1));
-                upstream.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).assign(r.inputGrad());
-                r.inputGrad().close();
+                INDArray upstream = r.inputGrad();                               // [padded, E], zero past len
                 Map<String, INDArray> ph = new HashMap<>(Map.of(HEAD_IN, in, GRAD_OUT, upstream));
                 INDArray d = gradients(g, ph, List.of(), List.of(HEAD_IN)).getGradients().get(HEAD_IN);
                 rowGrads.get(NDArrayIndex.interval(from, from + len), NDArrayIndex.all())

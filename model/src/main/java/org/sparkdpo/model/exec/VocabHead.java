@@ -22,7 +22,10 @@ final class VocabHead {
     private final INDArray weight;                 // [V, E]
     private INDArray buffer;                       // [rows, V], grown on demand and reused
 
-    /** Per-row results; {@code inputGrad} [len, E] is null unless asked for. */
+    /**
+     * Per-row results for the first {@code len} rows; {@code inputGrad} [rows, E] (rows as given, those past
+     * {@code len} zero) is null unless asked for.
+     */
     record Rows(double[] tokenLogps, double[] logitSums, INDArray inputGrad) {}
 
     VocabHead(INDArray weight) {
@@ -32,33 +35,70 @@ final class VocabHead {
     /**
      * The head on rows [0, len) of {@code normed} [rows, E] with their target ids; {@code grad} also returns
      * d logp_k / d normed_k for each of them.
+     *
+     * <p>Both GEMMs run on all {@code rows} (a padded count from a small set of sizes) and the row reductions run
+     * in Java, in index order with a double accumulator: ND4J splits a reduction over threads differently with
+     * the thread count (an executor with one core versus a driver with two), and GEMMs choose kernels by shape,
+     * so this keeps a row's log-prob bit-identical on any machine layout (precompute-ref outputs are compared
+     * byte for byte across JVMs).
      */
     Rows apply(INDArray normed, long[] targets, int len, boolean grad) {
-        DataType dt = weight.dataType();
-        INDArray h = len == normed.size(0) ? normed : normed.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).dup();
-        INDArray logits = logitsBuffer(len);
-        Nd4j.gemm(h, weight, logits, false, true, 1.0, 0.0);
-        double[] logitSums = logits.sum(1).toDoubleVector();
+        int rows = (int) normed.size(0);
+        long v = weight.size(0);
+        INDArray logits = logitsBuffer(rows);
+        Nd4j.gemm(normed, weight, logits, false, true, 1.0, 0.0);
+        double[] logitSums = new double[len];
+        double[] max = new double[len];
         double[] target = new double[len];
-        for (int k = 0; k < len; k++) target[k] = logits.getDouble(k, targets[k]);
-        INDArray max = logits.max(1).reshape(len, 1);
-        logits.subiColumnVector(max);
+        java.util.function.IntToDoubleFunction at = reader(logits);
+        for (int k = 0; k < len; k++) {
+            double sum = 0;
+            double m = Double.NEGATIVE_INFINITY;
+            int base = (int) (k * v);
+            for (int j = 0; j < v; j++) {
+                double x = at.applyAsDouble(base + j);
+                sum += x;
+                if (x > m) m = x;
+            }
+            logitSums[k] = sum;
+            max[k] = m;
+            target[k] = at.applyAsDouble(base + (int) targets[k]);
+        }
+        double[] maxCol = new double[rows];
+        System.arraycopy(max, 0, maxCol, 0, len);
+        logits.subiColumnVector(Nd4j.create(maxCol, new long[]{rows, 1}, DataType.DOUBLE).castTo(logits.dataType()));
         Transforms.exp(logits, false);
-        INDArray sums = logits.sum(1).reshape(len, 1);
-        double[] maxV = max.toDoubleVector();
-        double[] sumV = sums.toDoubleVector();
+        double[] expSum = new double[len];
         double[] tokenLogps = new double[len];
-        for (int k = 0; k < len; k++) tokenLogps[k] = target[k] - (maxV[k] + Math.log(sumV[k]));
+        at = reader(logits);
+        for (int k = 0; k < len; k++) {
+            double sum = 0;
+            int base = (int) (k * v);
+            for (int j = 0; j < v; j++) sum += at.applyAsDouble(base + j);
+            expSum[k] = sum;
+            tokenLogps[k] = target[k] - (max[k] + Math.log(sum));
+        }
         INDArray inputGrad = null;
         if (grad) {
-            logits.diviColumnVector(sums);                                          // P = softmax
+            double[] inv = new double[rows];                                       // padded rows: P = 0
+            for (int k = 0; k < len; k++) inv[k] = 1.0 / expSum[k];
+            logits.muliColumnVector(Nd4j.create(inv, new long[]{rows, 1}, DataType.DOUBLE).castTo(logits.dataType()));
             for (int k = 0; k < len; k++) logits.putScalar(k, targets[k], logits.getDouble(k, targets[k]) - 1.0);
-            inputGrad = Nd4j.create(dt, len, weight.size(1));
+            if (len < rows) logits.get(NDArrayIndex.interval(len, rows), NDArrayIndex.all()).assign(0);
+            inputGrad = Nd4j.create(weight.dataType(), rows, weight.size(1));
             Nd4j.gemm(logits, weight, inputGrad, false, false, -1.0, 0.0);      // -(P - onehot) . W
         }
-        max.close();
-        sums.close();
         return new Rows(tokenLogps, logitSums, inputGrad);
+    }
+
+    /** Reads a float32 or float64 array's buffer (from its start) in place, through NIO, without a copy. */
+    private static java.util.function.IntToDoubleFunction reader(INDArray a) {
+        if (a.dataType() == DataType.DOUBLE) {
+            java.nio.DoubleBuffer d = a.data().asNioDouble();
+            return d::get;
+        }
+        java.nio.FloatBuffer f = a.data().asNioFloat();
+        return f::get;
     }
 
     /** A [len, V] array over the start of the reused buffer (its own array, not a view, so GEMM writes in place). */
