@@ -55,8 +55,8 @@ public record TrainSettings(Paths paths, Batching batching, DpoConfig dpo, LoraC
      * @param averagingFrequency   worker steps between parameter averagings
      * @param groupByLength        batch pairs of similar length
      * @param gradientCheckpointing recompute each transformer block's forward during backward (HF/TRL's
-     *                              gradient_checkpointing): a step holds one block's activations instead of all of
-     *                              them, for about a third more compute
+     *                              gradient_checkpointing): a step holds one block's activations instead of all
+     *                              blocks' (off: kept from the forward sweep), for one more forward pass
      */
     public record Batching(int batchSize, int gradientAccumulation, int workers, int averagingFrequency,
                            boolean groupByLength, boolean gradientCheckpointing) {

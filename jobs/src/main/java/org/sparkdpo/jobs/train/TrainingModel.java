@@ -40,8 +40,9 @@ public final class TrainingModel {
 
         /**
          * This spec with activation checkpointing per transformer block on or off (TRL's
-         * {@code gradient_checkpointing}): block-wise training steps that recompute each block's forward pass
-         * during backward, so a step's memory is one block's instead of the whole model's, for one more forward.
+         * {@code gradient_checkpointing}): training steps recompute each block's forward pass during backward, so a
+         * step's memory is one block's activations instead of every block's, for one more forward. Off, each block's
+         * activations are kept from the forward sweep ({@link DpoObjective.Activations#KEPT}).
          */
         public Spec withGradientCheckpointing(boolean on) {
             return new Spec(modelDir, dtypeName, loraJson, dpoJson, initAdapterDir, loraSeed, dropoutSeed, microBatches, on);

@@ -20,6 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkdpo.common.spark.ExecutorContext;
@@ -31,7 +33,8 @@ import org.sparkdpo.model.TestFixtures;
  * <command> ...}, i.e. {@code spark-submit --master local-cluster[2,1,1536] --class org.sparkdpo.jobs.cli.Main
  * spark-dpo-job.jar <command> ...} with no {@code --jars} and no {@code userClassPathFirst}, against a Spark
  * installation that holds only Spark's jars ({@link SparkInstall}).
- * prepare -> precompute-ref (one executor killed with kill -9 while it computes) -> train (2 workers) -> eval.
+ * prepare -> precompute-ref (one executor killed with kill -9 while it computes; the same bytes as an undisturbed
+ * run) -> train (2 workers) -> eval.
  * Runs after {@code package} (maven-failsafe-plugin), which builds the jar.
  */
 class ClusterSubmitIT {
@@ -95,13 +98,21 @@ class ClusterSubmitIT {
             assertTrue(todo.find() && Integer.parseInt(todo.group(1)) < 2, rerun.err());
         }
         assertFalse(ProcessHandle.of(killed).map(ProcessHandle::isAlive).orElse(false), "executor " + killed + " was killed");
-        // the same bytes as an undisturbed run (in this JVM, local mode)
-        assertEquals(0, Main.run(new String[]{"precompute-ref", "--data", work.resolve("prepared").toString(), "--model", m,
-                "--out", work.resolve("ref-undisturbed").toString(), "--max-batch", "4"}));
-        // every byte before the Parquet footer (all data pages) is equal; the footer itself is not byte-stable across
-        // JVMs (parquet-mr lists each column chunk's encodings from a hash set: issue 11, item 5)
+        // the same bytes as an undisturbed run on the same cluster: every byte before the Parquet footer (all data
+        // pages) is equal; the footer itself is not byte-stable across JVMs (parquet-mr lists each column chunk's
+        // encodings from a hash set: issue 11, item 5)
+        SparkInstall.Child clean = submit("precompute-ref-undisturbed", "precompute-ref", "--data",
+                work.resolve("prepared").toString(), "--model", m, "--out", work.resolve("ref-undisturbed").toString(),
+                "--max-batch", "4");
+        assertEquals(0, clean.await(LIMIT), () -> tail(clean));
         assertEquals(digests(work.resolve("ref-undisturbed")), digests(work.resolve("ref")), "same shard data bytes");
         assertEquals(fingerprint(work.resolve("ref-undisturbed")), fingerprint(work.resolve("ref")));
+        // and the same values, to float32 rounding, as a local-mode run in this JVM: a different thread count per
+        // task lets the BLAS split GEMMs differently (on some CPUs the last bits then differ)
+        assertEquals(0, Main.run(new String[]{"precompute-ref", "--data", work.resolve("prepared").toString(), "--model", m,
+                "--out", work.resolve("ref-local").toString(), "--max-batch", "4"}));
+        assertEquals(fingerprint(work.resolve("ref-local")), fingerprint(work.resolve("ref")));
+        assertSameLogps(work.resolve("ref-local"), work.resolve("ref"), 1e-6);
 
         // train: 2 workers, both executors in every round, weights loaded once per executor JVM
         List<Path> appsBeforeTrain = spark.appDirs();
@@ -241,6 +252,37 @@ class ClusterSubmitIT {
             }
         }
         assertFalse(out.isEmpty(), "shards in " + dir);
+        return out;
+    }
+
+    /** Every pair of {@code got} has {@code want}'s reference log-probs and token counts, log-probs to {@code rel}. */
+    static void assertSameLogps(Path want, Path got, double rel) {
+        SparkSession spark = SparkSession.builder().master("local[1]").appName("ClusterSubmitIT-compare")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            Map<String, Row> w = byId(spark.read().parquet(want.toString()).collectAsList());
+            Map<String, Row> g = byId(spark.read().parquet(got.toString()).collectAsList());
+            assertEquals(w.keySet(), g.keySet(), "pair ids");
+            for (Map.Entry<String, Row> e : w.entrySet()) {
+                Row a = e.getValue();
+                Row b = g.get(e.getKey());
+                for (String c : List.of("ref_chosen_tokens", "ref_rejected_tokens")) {
+                    assertEquals(a.<Integer>getAs(c), b.<Integer>getAs(c), e.getKey() + " " + c);
+                }
+                for (String c : List.of("ref_chosen_logps", "ref_rejected_logps")) {
+                    double x = a.<Double>getAs(c);
+                    double y = b.<Double>getAs(c);
+                    assertTrue(Math.abs(x - y) <= rel * Math.abs(x), e.getKey() + " " + c + ": " + y + " vs " + x);
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static Map<String, Row> byId(List<Row> rows) {
+        Map<String, Row> out = new TreeMap<>();
+        for (Row r : rows) out.put(r.getAs("id"), r);
         return out;
     }
 

@@ -34,13 +34,32 @@ public final class DpoObjective {
     public record Result(double loss, double[] pairLosses, double[][] policyLogps, double[][] logitSums,
                          int[][] counts, DpoStats stats, Map<String, INDArray> gradients) {}
 
+    /** How a training step holds the activations its backward pass needs. */
+    public enum Activations {
+        /**
+         * One SameDiff graph for the whole model and the loss, differentiated by SameDiff: the simplest path and
+         * the reference the block-wise ones are compared against; it holds every intermediate of every block.
+         */
+        ONE_GRAPH,
+        /**
+         * Block by block ({@link BlockwiseLm}), keeping each block's saved activations from the forward sweep and
+         * running only the backward half of its gradient: one forward pass per step.
+         */
+        KEPT,
+        /**
+         * Block by block, keeping only block inputs and recomputing each block's forward in the backward sweep
+         * (HF/TRL's {@code gradient_checkpointing}): memory of one block's activations, for one more forward pass.
+         */
+        RECOMPUTED
+    }
+
     private static final int MAX_GRAPHS = 48;
 
     private final BaseWeights base;
     private final LoraConfig lora;
     private final List<LinearModule> modules;
     private final DpoConfig cfg;
-    private final boolean gradientCheckpointing;
+    private final Activations activations;
     private final BlockwiseLm blockwise;
     private final Map<Integer, SameDiff> lossGraphs = new HashMap<>();
     private BlockwiseLm.Step lastBlockwise;
@@ -51,24 +70,31 @@ public final class DpoObjective {
         }
     };
 
+    /** Kept activations, automatic head chunks: what {@code train} runs without {@code --gradient-checkpointing}. */
     public DpoObjective(BaseWeights base, LoraConfig lora, List<LinearModule> modules, DpoConfig cfg) {
-        this(base, lora, modules, cfg, false, 0);
+        this(base, lora, modules, cfg, Activations.KEPT, 0);
     }
 
     /**
-     * @param gradientCheckpointing training steps run block by block and recompute each block's forward in the
-     *                              backward sweep ({@link BlockwiseLm}): memory of one block instead of the whole
-     *                              model's activations, for one more forward pass
+     * @param gradientCheckpointing recompute each block's forward in the backward sweep ({@link Activations#RECOMPUTED})
+     *                              instead of keeping its activations ({@link Activations#KEPT})
      * @param headChunkRows         scored rows per output-head chunk of the block-wise path (0: automatic)
      */
     public DpoObjective(BaseWeights base, LoraConfig lora, List<LinearModule> modules, DpoConfig cfg,
                         boolean gradientCheckpointing, int headChunkRows) {
+        this(base, lora, modules, cfg, gradientCheckpointing ? Activations.RECOMPUTED : Activations.KEPT, headChunkRows);
+    }
+
+    /** @param headChunkRows scored rows per output-head chunk of the block-wise paths (0: automatic) */
+    public DpoObjective(BaseWeights base, LoraConfig lora, List<LinearModule> modules, DpoConfig cfg,
+                        Activations activations, int headChunkRows) {
         this.base = base;
         this.lora = lora;
         this.modules = List.copyOf(modules);
         this.cfg = cfg;
-        this.gradientCheckpointing = gradientCheckpointing;
-        this.blockwise = new BlockwiseLm(base, this.modules, lora.r(), lora.scaling(), lora.loraDropout() > 0, headChunkRows);
+        this.activations = activations;
+        this.blockwise = new BlockwiseLm(base, this.modules, lora.r(), lora.scaling(), lora.loraDropout() > 0,
+                headChunkRows, 0, activations == Activations.KEPT);
     }
 
     public DpoConfig config() {
@@ -77,12 +103,14 @@ public final class DpoObjective {
 
     /**
      * Where the last block-wise evaluation's time went, in seconds ({@code forward_s}, {@code head_s},
-     * {@code backward_s}); empty when the last call ran the one-graph path.
+     * {@code backward_s}), and the memory kept activations hold between steps ({@code kept_activations_mb});
+     * empty when the last call ran the one-graph path.
      */
     public Map<String, Double> lastProfile() {
         if (lastBlockwise == null) return Map.of();
         return Map.of("forward_s", lastBlockwise.forwardS(), "head_s", lastBlockwise.headS(),
-                "backward_s", lastBlockwise.backwardS());
+                "backward_s", lastBlockwise.backwardS(),
+                "kept_activations_mb", Math.rint(blockwise.keptActivationBytes() / 1048576.0));
     }
 
     /**
@@ -117,7 +145,7 @@ public final class DpoObjective {
         Map<String, INDArray> values;
         Map<String, INDArray> grads = Map.of();
         lastBlockwise = null;
-        if (gradients && !gradientCheckpointing) {
+        if (gradients && activations == Activations.ONE_GRAPH) {
             SameDiff sd = graphs.computeIfAbsent(List.of(b, t, rows), k -> build(b, t, rows));
             for (Map.Entry<String, INDArray> e : loraArrays.entrySet()) {
                 SDVariable v = sd.getVariable(e.getKey());
@@ -163,7 +191,7 @@ public final class DpoObjective {
     }
 
     /**
-     * Log-probs through {@link BlockwiseLm} (chunked head; with gradients, checkpointed blocks) and the loss in
+     * Log-probs through {@link BlockwiseLm} (chunked head; with gradients, kept or recomputed blocks) and the loss in
      * its own small graph, whose gradient with respect to the sequence log-probs seeds the backward sweep.
      * Puts the loss graph's outputs and the sequence sums into {@code values}; returns the LoRA gradients.
      */

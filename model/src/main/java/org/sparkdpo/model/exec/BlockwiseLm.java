@@ -15,12 +15,15 @@ import org.sparkdpo.model.arch.ModelGraph;
 import org.sparkdpo.model.logprob.LogProbGraph;
 import org.sparkdpo.model.logprob.SequenceBatch;
 import org.sparkdpo.model.lora.LoraBindings;
+import org.sparkdpo.model.nn.ActivationArena;
+import org.sparkdpo.model.nn.BackwardGraph;
 import org.sparkdpo.model.nn.GradFunctions;
 import org.sparkdpo.model.nn.WorkspaceSessions;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -93,6 +96,10 @@ public final class BlockwiseLm {
     private final int chunkRows;
     private final int groupSequences;
     private final int maxGraphs;
+    private final boolean keepActivations;
+    /** Where a kept-activations step's forward outputs live (one per instance: instances are per thread). */
+    private final ActivationArena arena;
+    private final Map<String, INDArray> shapeStandIns = new HashMap<>();
     private final VocabHead vocabHead;
     private final Map<List<Object>, Graph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -101,8 +108,15 @@ public final class BlockwiseLm {
         }
     };
 
-    /** One built graph and the LoRA variables (in creation order) that it holds. */
-    private record Graph(SameDiff sd, List<String> loraVars) {}
+    /**
+     * One built graph and the LoRA variables (in creation order) that it holds; for training graphs of a
+     * {@link #keepActivations} instance, its gradient function split into a backward half (else null).
+     */
+    private record Graph(SameDiff sd, List<String> loraVars, BackwardGraph backward) {
+        Graph(SameDiff sd, List<String> loraVars) {
+            this(sd, loraVars, null);
+        }
+    }
 
     /**
      * @param loraModules  modules that carry LoRA (empty: the base model)
@@ -120,7 +134,20 @@ public final class BlockwiseLm {
      */
     public BlockwiseLm(BaseWeights base, List<LinearModule> loraModules, int loraRank, double loraScaling,
                        boolean dropoutMasks, int chunkRows, int groupSequences) {
+        this(base, loraModules, loraRank, loraScaling, dropoutMasks, chunkRows, groupSequences, false);
+    }
+
+    /**
+     * @param keepActivations training keeps every block's saved activations from the forward sweep and runs only
+     *                        the backward half of each block's gradient ({@link BackwardGraph}): one forward pass
+     *                        per step instead of two, for the memory of all blocks' activations instead of one
+     *                        block's (false: activation checkpointing, HF/TRL's {@code gradient_checkpointing})
+     */
+    public BlockwiseLm(BaseWeights base, List<LinearModule> loraModules, int loraRank, double loraScaling,
+                       boolean dropoutMasks, int chunkRows, int groupSequences, boolean keepActivations) {
         this.base = base;
+        this.keepActivations = keepActivations;
+        this.arena = keepActivations ? new ActivationArena(base.dtype()) : null;
         this.groupSequences = groupSequences;
         this.model = base.model();
         for (LinearModule m : loraModules) this.loraModules.put(m.path(), m);
@@ -164,6 +191,11 @@ public final class BlockwiseLm {
         return run(batch, lora, masks, null).scores();
     }
 
+    /** Bytes this instance holds for kept activations between steps (0 unless it keeps activations). */
+    public long keptActivationBytes() {
+        return arena == null ? 0 : arena.capacityBytes();
+    }
+
     /**
      * Forward and backward with checkpointed blocks.
      *
@@ -190,9 +222,14 @@ public final class BlockwiseLm {
                 LogProbGraph.POSITIONS, positions), X_OUT).get(X_OUT);
         INDArray[] blockInputs = new INDArray[layers];
         int group = blockSequences(s, t);
+        boolean keep = train && keepActivations;
+        if (keep) arena.reset();
+        List<List<Map<String, INDArray>>> kept = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
             blockInputs[i] = x;
-            x = blockForward(i, x, positions, masks, lora, s, t, group, train);
+            List<Map<String, INDArray>> saved = keep ? new ArrayList<>() : null;
+            x = blockForward(i, x, positions, masks, lora, s, t, group, train, saved);
+            kept.add(saved);
             if (!train) blockInputs[i].close();
         }
 
@@ -201,7 +238,7 @@ public final class BlockwiseLm {
         long[] targets = batch.targets();
         int n = rows.length;
         INDArray hidden = x.getRows(toInts(rows));                                     // [N, E]
-        x.close();
+        if (!keep) x.close();                                  // kept: the last block's saved output
         double[] tokenLogps = new double[n];
         double[] logitSums = new double[n];
         INDArray rowGrads = train ? Nd4j.create(dt, n, model.config().hiddenSize()) : null;
@@ -243,6 +280,22 @@ public final class BlockwiseLm {
         for (int k = 0; k < n; k++) dx.putRow(rows[k], rowGrads.getRow(k));
         rowGrads.close();
         long t2 = System.nanoTime();
+        if (keep) {
+            Map<String, INDArray> grads = new HashMap<>();
+            for (int i = layers - 1; i >= 0; i--) {
+                boolean needInputGrad = i > 0;
+                INDArray dxIn = blockBackwardKept(i, blockInputs[i], dx, kept.get(i), positions, masks, lora, s, t,
+                        group, needInputGrad, grads);
+                release(dx);
+                for (Map<String, INDArray> m : kept.get(i)) m.values().forEach(BlockwiseLm::release);
+                if (i + 1 < layers) release(blockInputs[i + 1]);
+                dx = dxIn;
+            }
+            release(x);
+            for (INDArray in : blockInputs) release(in);
+            if (dx != null) release(dx);
+            return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+        }
 
         Map<String, INDArray> grads = new HashMap<>();
         for (int i = layers - 1; i >= 0; i--) {
@@ -258,25 +311,112 @@ public final class BlockwiseLm {
         return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
     }
 
-    /** Block {@code layer}'s output [S*T, E] for input x, computed on groups of {@code group} sequences. */
+    /**
+     * Block {@code layer}'s output [S*T, E] for input x, computed on groups of {@code group} sequences. With
+     * {@code saved} non-null, each group's saved activations (see {@link BackwardGraph#saved}) are added to it.
+     */
     private INDArray blockForward(int layer, INDArray x, INDArray positions, Map<String, INDArray> masks,
-                                  Map<String, INDArray> lora, int s, int t, int group, boolean train) {
+                                  Map<String, INDArray> lora, int s, int t, int group, boolean train,
+                                  List<Map<String, INDArray>> saved) {
         // training runs the forward sweep on the gradient graphs too: one graph per block to build, not two
         if (group >= s) {
             Graph g = blockGraph(layer, s, t, train);
-            return output(g, bindLora(g, lora, blockPlaceholders(g, x, positions, masks)), X_OUT).get(X_OUT);
+            Map<String, INDArray> r = output(g, saved != null ? arena : null,
+                    bindLora(g, lora, blockPlaceholders(g, x, positions, masks)), outputs(g));
+            if (saved != null) keep(g, r, saved);
+            return r.get(X_OUT);
         }
         INDArray out = Nd4j.create(x.dataType(), x.shape());
         for (int first = 0; first < s; first += group) {
             int n = Math.min(group, s - first);
             Graph g = blockGraph(layer, n, t, train);
             Map<String, INDArray> ph = groupPlaceholders(g, x, positions, masks, (long) first * t, (long) (first + n) * t);
-            INDArray y = output(g, bindLora(g, lora, ph), X_OUT).get(X_OUT);
+            Map<String, INDArray> r = output(g, saved != null ? arena : null, bindLora(g, lora, ph), outputs(g));
+            INDArray y = r.get(X_OUT);
             rowsOf(out, (long) first * t, (long) (first + n) * t).assign(y);
-            y.close();
+            if (saved != null) {
+                keep(g, r, saved);
+            } else {
+                y.close();
+            }
             ph.values().forEach(INDArray::close);
         }
         return out;
+    }
+
+    /**
+     * What a block's forward run returns: its output, and with a backward half, the activations it saves (and, the
+     * first time, the shapes of the arrays the backward reads only for their shapes).
+     */
+    private static String[] outputs(Graph g) {
+        if (g.backward() == null) return new String[]{X_OUT};
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        names.add(X_OUT);
+        names.addAll(g.backward().saved());
+        if (!g.backward().knowsShapes()) names.addAll(g.backward().shapeOutputs());
+        return names.toArray(new String[0]);
+    }
+
+    /** Adds a forward run's outputs to {@code saved}, first learning the shapes of the backward's shape-only inputs. */
+    private void keep(Graph g, Map<String, INDArray> outputs, List<Map<String, INDArray>> saved) {
+        if (!g.backward().knowsShapes()) {
+            g.backward().learnShapes(outputs);
+            for (String name : g.backward().shapeOutputs()) release(outputs.remove(name));
+        }
+        saved.add(outputs);
+    }
+
+    /** A zero array of {@code shape}, one per shape and data type, fed for inputs read only for their shape. */
+    private INDArray shapeStandIn(DataType dt, long[] shape) {
+        return shapeStandIns.computeIfAbsent(dt + java.util.Arrays.toString(shape), k -> Nd4j.create(dt, shape));
+    }
+
+    /**
+     * Block {@code layer}'s backward from the activations its forward run saved (one map per group of
+     * sequences): adds each LoRA gradient into {@code grads} and returns dL/dx (null when not needed).
+     */
+    private INDArray blockBackwardKept(int layer, INDArray x, INDArray dxOut, List<Map<String, INDArray>> saved,
+                                       INDArray positions, Map<String, INDArray> masks, Map<String, INDArray> lora,
+                                       int s, int t, int group, boolean needInputGrad, Map<String, INDArray> grads) {
+        INDArray dxIn = needInputGrad && group < s ? Nd4j.create(x.dataType(), x.shape()) : null;
+        for (int k = 0, first = 0; first < s; k++, first += group) {
+            int n = Math.min(group, s - first);
+            long from = (long) first * t;
+            long to = (long) (first + n) * t;
+            Graph g = blockGraph(layer, n, t, true);
+            Map<String, INDArray> ph = n == s ? blockPlaceholders(g, x, positions, masks)
+                    : groupPlaceholders(g, x, positions, masks, from, to);
+            Map<String, INDArray> inputs = bindInputs(g.sd(), bindLora(g, lora, ph));
+            SameDiff bw = g.backward().backwardGraph();
+            inputs.keySet().removeIf(name -> !bw.hasVariable(name));
+            for (String name : g.backward().saved()) inputs.put(name, saved.get(k).get(name));
+            for (String name : g.backward().shapeOnly()) inputs.put(name, shapeStandIn(x.dataType(), g.backward().shape(name)));
+            INDArray gradOut = n == s ? dxOut : rowsOf(dxOut, from, to).dup();
+            inputs.put(GRAD_OUT, gradOut);
+            List<String> wanted = new ArrayList<>(g.loraVars());
+            if (needInputGrad) wanted.add(X);
+            Map<String, INDArray> r = WorkspaceSessions.run(bw, () -> detach(g.backward().gradients(inputs, wanted)));
+            for (String v : g.loraVars()) {
+                INDArray prev = grads.putIfAbsent(v, r.get(v));
+                if (prev != null) {
+                    prev.addi(r.get(v));
+                    r.get(v).close();
+                }
+            }
+            if (n == s) return needInputGrad ? r.get(X) : null;
+            if (needInputGrad) {
+                rowsOf(dxIn, from, to).assign(r.get(X));
+                r.get(X).close();
+            }
+            gradOut.close();
+            ph.values().forEach(INDArray::close);
+        }
+        return dxIn;
+    }
+
+    /** Closes {@code a} unless it is null, already closed, or not closeable (a view, or in a workspace). */
+    private static void release(INDArray a) {
+        if (a != null && !a.wasClosed() && a.closeable()) a.close();
     }
 
     /**
@@ -412,6 +552,7 @@ public final class BlockwiseLm {
             SDVariable upstream = sd.placeHolder(GRAD_OUT, dt, st, model.config().hiddenSize());
             sd.setLossVariables(out.mul(upstream).sum().rename("block_loss"));
             GradFunctions.ensure(sd);
+            if (keepActivations) return new Graph(sd, List.copyOf(vars), BackwardGraph.split(sd, List.of(GRAD_OUT)));
         }
         return new Graph(sd, List.copyOf(vars));
     }
@@ -459,9 +600,14 @@ public final class BlockwiseLm {
     }
 
     private static Map<String, INDArray> output(Graph g, Map<String, INDArray> ph, String... outs) {
+        return output(g, null, ph, outs);
+    }
+
+    /** Runs {@code g}'s forward; with {@code kept} non-null, the requested outputs are allocated there. */
+    private static Map<String, INDArray> output(Graph g, ActivationArena kept, Map<String, INDArray> ph, String... outs) {
         SameDiff sd = g.sd();
         Map<String, INDArray> rest = bindInputs(sd, ph);
-        return WorkspaceSessions.run(sd, () -> detach(sd.output(rest, outs)));
+        return WorkspaceSessions.run(sd, kept, () -> detach(sd.output(rest, outs)));
     }
 
     private static OutAndGrad gradients(Graph g, Map<String, INDArray> ph, List<String> outs, List<String> vars) {

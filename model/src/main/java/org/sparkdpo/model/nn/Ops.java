@@ -66,11 +66,13 @@ public final class Ops {
         return perHead.mul(c).add(rotated.mul(s)).reshape(n, (long) heads * headDim);
     }
 
-    /** Softmax along the last axis, computed as exp(x - max) / sum. */
+    /**
+     * Softmax along the last axis: ND4J's fused {@code softmax} (exp(x - max) / sum in one pass, backward
+     * {@code softmax_bp}), which keeps fewer arrays for the backward than the composed form (max, shifted, exp,
+     * sum, quotient) and makes fewer passes over [S, H, T, T].
+     */
     public static SDVariable softmaxLastAxis(SameDiff sd, SDVariable x, int lastAxis) {
-        SDVariable shifted = x.sub(x.max(true, lastAxis));
-        SDVariable e = sd.math.exp(shifted);
-        return e.div(e.sum(true, lastAxis));
+        return sd.nn.softmax(x, lastAxis);
     }
 
     /** log-sum-exp along axis 1 of {@code x} [N, V], kept as [N, 1]: max + log(sum(exp(x - max))). */

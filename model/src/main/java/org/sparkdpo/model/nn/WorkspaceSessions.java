@@ -52,10 +52,18 @@ public final class WorkspaceSessions {
 
     /** Runs {@code body}, which executes {@code graph} (e.g. a gradient function) on this thread, in the workspace. */
     public static <T> T run(SameDiff graph, Supplier<T> body) {
+        return run(graph, null, body);
+    }
+
+    /**
+     * As {@link #run}, with the requested outputs of {@code graph}'s executions allocated in {@code kept} (null:
+     * detached arrays of their own): for forward runs whose outputs a later backward run reads.
+     */
+    public static <T> T run(SameDiff graph, ActivationArena kept, Supplier<T> body) {
         if (!ENABLED) return body.get();
         long tid = Thread.currentThread().getId();
         InferenceSession s = graph.getSessions().computeIfAbsent(tid, k -> SameDiff.getInferenceFactory().create(graph));
-        if (!(s.getMmgr() instanceof InWorkspace)) s.setMmgr(new InWorkspace());
+        if (!(s.getMmgr() instanceof InWorkspace w) || w.kept != kept) s.setMmgr(new InWorkspace(kept));
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONF, WORKSPACE)) {
             return body.get();
         }
@@ -72,9 +80,17 @@ public final class WorkspaceSessions {
 
     /** Working arrays in the active workspace; requested outputs detached, so they outlive it. */
     static final class InWorkspace extends AbstractMemoryMgr {
+        private final ActivationArena kept;
+
+        InWorkspace(ActivationArena kept) {
+            this.kept = kept;
+        }
+
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            if (detached) return Nd4j.createUninitializedDetached(dataType, shape);
+            if (detached) {
+                return kept != null ? kept.allocate(dataType, shape) : Nd4j.createUninitializedDetached(dataType, shape);
+            }
             MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(CONF, WORKSPACE);
             try (MemoryWorkspace borrowed = ws.notifyScopeBorrowed()) {
                 return Nd4j.createUninitialized(dataType, shape);

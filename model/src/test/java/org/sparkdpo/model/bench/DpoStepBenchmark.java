@@ -101,12 +101,13 @@ public final class DpoStepBenchmark {
                         + "\"completion\":%d,\"gradient_checkpointing\":%b,\"head_chunk_rows\":%d,\"steps\":%d,"
                         + "\"step_s\":%s,\"step_cpu_s\":%s,\"workspace_mb\":%s,\"median_step_s\":%.3f,\"pairs_per_s\":%.3f,\"tokens_per_s\":%.1f,"
                         + "\"rss_after_load_mb\":%d,\"peak_rss_mb\":%d,\"loss\":%.6f,\"arch\":\"%s\",\"lora_r\":%d,"
-                        + "\"forward_s\":%s,\"head_s\":%s,\"backward_s\":%s}%n",
+                        + "\"forward_s\":%s,\"head_s\":%s,\"backward_s\":%s,\"kept_activations_mb\":%s}%n",
                 layers, width, heads, vocab, batch, prompt, completion, ckpt, chunk, steps,
                 Arrays.toString(times.stream().mapToDouble(d -> Math.round(d * 1000) / 1000.0).toArray()), cpu, wsBytes,
                 med, batch / med, batch * 2.0 * (prompt + completion) / med,
                 rssAfterLoad / 1024, status("VmHWM:") / 1024, loss, arch, r, profile.getOrDefault("forward_s", null),
-                profile.getOrDefault("head_s", null), profile.getOrDefault("backward_s", null));
+                profile.getOrDefault("head_s", null), profile.getOrDefault("backward_s", null),
+                profile.getOrDefault("kept_activations_mb", null));
     }
 
     /** A GPT-2 config and N(0, 0.02) weights (unit norm scales, zero biases) held in memory, float32. */

@@ -58,6 +58,12 @@ class Gpt2CheckpointingTest {
     }
 
     @Test
+    void keptActivationsGiveTheCheckpointedStep() {
+        PlainPathComparison.assertKeptActivationsStepMatches("gpt2", base, adapter,
+                OracleCases.pairs().stream().flatMap(p -> java.util.stream.Stream.of(p.chosen(), p.rejected())).toList());
+    }
+
+    @Test
     void chunkedHeadScoresEqualTheWholeHead() {
         List<PreferencePair> pairs = OracleCases.pairs();
         PlainPathComparison.assertChunkedScoresMatch("gpt2 base", base, null,

@@ -47,32 +47,37 @@ public final class PlainPathComparison {
     }
 
     /**
-     * One training step on the one-graph path and on the checkpointed path with {@code chunkRows} head rows per
-     * chunk: loss, per-pair losses, sequence log-probs, logit sums and every LoRA gradient agree to {@link #REL}.
+     * One training step on the one-graph path, and on the block-wise paths (recomputed and kept activations) with
+     * {@code chunkRows} head rows per chunk: loss, per-pair losses, sequence log-probs, logit sums and every LoRA
+     * gradient agree to {@link #REL}.
      */
     public static void assertCheckpointedStepMatches(String what, BaseWeights base, LoraAdapter adapter, LoraConfig lora,
                                                      List<PreferencePair> pairs, DpoConfig cfg, int chunkRows) {
         assertEquals(DataType.DOUBLE, base.dtype());
         List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
-        DpoObjective plain = new DpoObjective(base, lora, modules, cfg, false, 0);
-        DpoObjective ckpt = new DpoObjective(base, lora, modules, cfg, true, chunkRows);
+        DpoObjective plain = new DpoObjective(base, lora, modules, cfg, DpoObjective.Activations.ONE_GRAPH, 0);
         DpoObjective.Result want = plain.run(pairs, arrays(adapter), true, 42, 0);
-        DpoObjective.Result got = ckpt.run(pairs, arrays(adapter), true, 42, 0);
-        close(what + " loss", got.loss(), want.loss());
-        for (int i = 0; i < pairs.size(); i++) {
-            close(what + " pair loss " + i, got.pairLosses()[i], want.pairLosses()[i]);
-            for (int k = 0; k < 2; k++) {
-                close(what + " logp " + k + "/" + i, got.policyLogps()[k][i], want.policyLogps()[k][i]);
-                close(what + " logit sum " + k + "/" + i, got.logitSums()[k][i], want.logitSums()[k][i]);
+        for (DpoObjective.Activations mode : new DpoObjective.Activations[]{
+                DpoObjective.Activations.RECOMPUTED, DpoObjective.Activations.KEPT}) {
+            String w = what + " " + mode;
+            DpoObjective.Result got = new DpoObjective(base, lora, modules, cfg, mode, chunkRows)
+                    .run(pairs, arrays(adapter), true, 42, 0);
+            close(w + " loss", got.loss(), want.loss());
+            for (int i = 0; i < pairs.size(); i++) {
+                close(w + " pair loss " + i, got.pairLosses()[i], want.pairLosses()[i]);
+                for (int k = 0; k < 2; k++) {
+                    close(w + " logp " + k + "/" + i, got.policyLogps()[k][i], want.policyLogps()[k][i]);
+                    close(w + " logit sum " + k + "/" + i, got.logitSums()[k][i], want.logitSums()[k][i]);
+                }
             }
-        }
-        assertEquals(want.gradients().keySet(), got.gradients().keySet(), what + " gradient names");
-        for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
-            INDArray g = got.gradients().get(e.getKey());
-            double norm = e.getValue().norm2Number().doubleValue();
-            double diff = g.sub(e.getValue()).norm2Number().doubleValue();
-            assertTrue(norm > 0, what + " " + e.getKey() + " has a non-zero gradient");
-            assertTrue(diff <= REL * norm, what + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
+            assertEquals(want.gradients().keySet(), got.gradients().keySet(), w + " gradient names");
+            for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
+                INDArray g = got.gradients().get(e.getKey());
+                double norm = e.getValue().norm2Number().doubleValue();
+                double diff = g.sub(e.getValue()).norm2Number().doubleValue();
+                assertTrue(norm > 0, w + " " + e.getKey() + " has a non-zero gradient");
+                assertTrue(diff <= REL * norm, w + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
+            }
         }
     }
 
@@ -81,40 +86,67 @@ public final class PlainPathComparison {
      * step that runs each block on the whole batch (with and without dropout masks, which are sliced per group).
      */
     public static void assertGroupedStepMatches(String what, BaseWeights base, LoraAdapter adapter, List<Completion> seqs) {
-        assertEquals(DataType.DOUBLE, base.dtype());
-        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
-        LoraConfig c = adapter.config();
         SequenceBatch batch = SequenceBatch.of(seqs, 0);
         int s = batch.numSequences();
         assertTrue(s >= 3, what + ": several sequences");
+        LoraConfig c = adapter.config();
+        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
+        for (boolean dropout : new boolean[]{false, true}) {
+            BlockwiseLm whole = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 0);
+            BlockwiseLm single = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 1);
+            assertEquals(s, whole.blockSequences(s, batch.paddedLength()), what + ": tiny batches run whole");
+            assertEquals(1, single.blockSequences(s, batch.paddedLength()));
+            assertSameStep(what + (dropout ? " dropout" : ""), base, adapter, batch, dropout, whole, single);
+        }
+    }
+
+    /**
+     * A training step that keeps every block's activations and runs only the backward halves gives the row scores
+     * and LoRA gradients of the checkpointed step (which recomputes each block), whole-batch and one sequence per
+     * block execution, with and without dropout masks.
+     */
+    public static void assertKeptActivationsStepMatches(String what, BaseWeights base, LoraAdapter adapter,
+                                                        List<Completion> seqs) {
+        SequenceBatch batch = SequenceBatch.of(seqs, 0);
+        LoraConfig c = adapter.config();
+        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
+        for (boolean dropout : new boolean[]{false, true}) {
+            for (int group : new int[]{0, 1}) {
+                BlockwiseLm recompute = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, group, false);
+                BlockwiseLm kept = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, group, true);
+                assertSameStep(what + (dropout ? " dropout" : "") + " group " + group, base, adapter, batch, dropout,
+                        recompute, kept);
+                assertSameStep(what + " second step", base, adapter, batch, dropout, recompute, kept);
+            }
+        }
+    }
+
+    private static void assertSameStep(String w, BaseWeights base, LoraAdapter adapter, SequenceBatch batch,
+                                       boolean dropout, BlockwiseLm reference, BlockwiseLm other) {
+        assertEquals(DataType.DOUBLE, base.dtype());
+        List<LinearModule> modules = adapter.pairs().stream().map(LoraAdapter.Pair::module).toList();
+        int s = batch.numSequences();
         java.util.function.UnaryOperator<double[]> lossGradient = sums -> {
             double[] g = new double[sums.length];
             for (int i = 0; i < g.length; i++) g[i] = (i % 2 == 0 ? 1.0 : -0.7) * (i + 1) / g.length;
             return g;
         };
-        for (boolean dropout : new boolean[]{false, true}) {
-            Map<String, INDArray> masks = dropout
-                    ? org.sparkdpo.model.lora.LoraDropout.masks(modules, 0.3, s * batch.paddedLength(), 9, DataType.DOUBLE)
-                    : Map.of();
-            BlockwiseLm whole = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 0);
-            BlockwiseLm single = new BlockwiseLm(base, modules, c.r(), c.scaling(), dropout, 0, 1);
-            assertEquals(s, whole.blockSequences(s, batch.paddedLength()), what + ": tiny batches run whole");
-            assertEquals(1, single.blockSequences(s, batch.paddedLength()));
-            BlockwiseLm.Step want = whole.step(batch, arrays(adapter), masks, lossGradient);
-            BlockwiseLm.Step got = single.step(batch, arrays(adapter), masks, lossGradient);
-            String w = what + (dropout ? " dropout" : "");
-            for (int k = 0; k < want.scores().tokenLogps().length; k++) {
-                close(w + " row logp " + k, got.scores().tokenLogps()[k], want.scores().tokenLogps()[k]);
-                close(w + " row logit sum " + k, got.scores().logitSums()[k], want.scores().logitSums()[k]);
-            }
-            assertEquals(want.gradients().keySet(), got.gradients().keySet(), w + " gradient names");
-            assertEquals(2 * modules.size(), want.gradients().size(), w + " every LoRA matrix has a gradient");
-            for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
-                double norm = e.getValue().norm2Number().doubleValue();
-                double diff = got.gradients().get(e.getKey()).sub(e.getValue()).norm2Number().doubleValue();
-                assertTrue(norm > 0, w + " " + e.getKey() + " has a non-zero gradient");
-                assertTrue(diff <= REL * norm, w + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
-            }
+        Map<String, INDArray> masks = dropout
+                ? org.sparkdpo.model.lora.LoraDropout.masks(modules, 0.3, s * batch.paddedLength(), 9, DataType.DOUBLE)
+                : Map.of();
+        BlockwiseLm.Step want = reference.step(batch, arrays(adapter), masks, lossGradient);
+        BlockwiseLm.Step got = other.step(batch, arrays(adapter), masks, lossGradient);
+        for (int k = 0; k < want.scores().tokenLogps().length; k++) {
+            close(w + " row logp " + k, got.scores().tokenLogps()[k], want.scores().tokenLogps()[k]);
+            close(w + " row logit sum " + k, got.scores().logitSums()[k], want.scores().logitSums()[k]);
+        }
+        assertEquals(want.gradients().keySet(), got.gradients().keySet(), w + " gradient names");
+        assertEquals(2 * modules.size(), want.gradients().size(), w + " every LoRA matrix has a gradient");
+        for (Map.Entry<String, INDArray> e : want.gradients().entrySet()) {
+            double norm = e.getValue().norm2Number().doubleValue();
+            double diff = got.gradients().get(e.getKey()).sub(e.getValue()).norm2Number().doubleValue();
+            assertTrue(norm > 0, w + " " + e.getKey() + " has a non-zero gradient");
+            assertTrue(diff <= REL * norm, w + " " + e.getKey() + ": |diff| " + diff + " vs |grad| " + norm);
         }
     }
 

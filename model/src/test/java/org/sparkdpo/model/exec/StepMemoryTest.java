@@ -31,18 +31,20 @@ class StepMemoryTest {
     void workspaceStopsGrowingAfterTheFirstStepsAndTheCheckpointedPathNeedsLess() throws Exception {
         BaseWeights base = org.sparkdpo.model.TestWeights.get(TestFixtures.tinyGpt2(), DataType.FLOAT);
         LoraAdapter adapter = LoraAdapter.load(TestFixtures.tinyGpt2().resolve("adapter"), base.model(), DataType.FLOAT);
-        long plain = stableWorkspaceBytes(base, adapter, false);
-        long ckpt = stableWorkspaceBytes(base, adapter, true);
+        long plain = stableWorkspaceBytes(base, adapter, DpoObjective.Activations.ONE_GRAPH);
+        long ckpt = stableWorkspaceBytes(base, adapter, DpoObjective.Activations.RECOMPUTED);
+        stableWorkspaceBytes(base, adapter, DpoObjective.Activations.KEPT);
         assertTrue(ckpt * 3 < plain, "checkpointed step holds " + ckpt + " bytes, one-graph step " + plain);
     }
 
     /** Runs {@link #STEPS} steps of one batch shape on a fresh thread; returns the workspace size they settle at. */
-    private static long stableWorkspaceBytes(BaseWeights base, LoraAdapter adapter, boolean checkpointing) throws Exception {
+    private static long stableWorkspaceBytes(BaseWeights base, LoraAdapter adapter,
+                                             DpoObjective.Activations activations) throws Exception {
         long[] sizes = new long[STEPS];
         Thread worker = new Thread(() -> {
             DpoObjective obj = new DpoObjective(base, adapter.config(),
                     adapter.pairs().stream().map(LoraAdapter.Pair::module).toList(),
-                    DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), checkpointing, 64);
+                    DpoConfig.of(DpoLossType.SIGMOID, 0.1, 0.0), activations, 64);
             Random rng = new Random(1);
             for (int s = 0; s < STEPS; s++) {
                 DpoObjective.Result r = obj.run(pairs(rng), PlainPathComparison.arrays(adapter), true, s, 0);
@@ -54,7 +56,7 @@ class StepMemoryTest {
         worker.join();
         assertTrue(sizes[1] > 0, "the step ran in the workspace");
         for (int s = 2; s < STEPS; s++) {
-            assertEquals(sizes[1], sizes[s], "workspace after step " + (s + 1) + " (checkpointing " + checkpointing
+            assertEquals(sizes[1], sizes[s], "workspace after step " + (s + 1) + " (" + activations
                     + "): " + java.util.Arrays.toString(sizes));
         }
         return sizes[1];

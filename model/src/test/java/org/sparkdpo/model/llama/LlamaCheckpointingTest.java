@@ -29,6 +29,13 @@ class LlamaCheckpointingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen2"})
+    void keptActivationsGiveTheCheckpointedStep(String name) throws Exception {
+        LlamaOracle o = LlamaOracle.of(name);
+        PlainPathComparison.assertKeptActivationsStepMatches(name, LlamaDpoTest.base(o), LlamaDpoTest.adapter(o), o.completions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2"})
     void chunkedHeadScoresEqualTheWholeHead(String name) throws Exception {
         LlamaOracle o = LlamaOracle.of(name);
         PlainPathComparison.assertChunkedScoresMatch(name, LlamaDpoTest.base(o), LlamaDpoTest.adapter(o), o.completions(), 3);
