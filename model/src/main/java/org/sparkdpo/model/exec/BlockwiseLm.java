@@ -280,34 +280,23 @@ public final class BlockwiseLm {
         for (int k = 0; k < n; k++) dx.putRow(rows[k], rowGrads.getRow(k));
         rowGrads.close();
         long t2 = System.nanoTime();
-        if (keep) {
-            Map<String, INDArray> grads = new HashMap<>();
-            for (int i = layers - 1; i >= 0; i--) {
-                boolean needInputGrad = i > 0;
-                INDArray dxIn = blockBackwardKept(i, blockInputs[i], dx, kept.get(i), positions, masks, lora, s, t,
-                        group, needInputGrad, grads);
-                release(dx);
-                for (Map<String, INDArray> m : kept.get(i)) m.values().forEach(BlockwiseLm::release);
-                if (i + 1 < layers) release(blockInputs[i + 1]);
-                dx = dxIn;
-            }
-            release(x);
-            for (INDArray in : blockInputs) release(in);
-            if (dx != null) release(dx);
-            return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
-        }
-
         Map<String, INDArray> grads = new HashMap<>();
         for (int i = layers - 1; i >= 0; i--) {
             boolean needInputGrad = i > 0;
             if (blockGraph(i, Math.min(group, s), t, true).loraVars().isEmpty() && !needInputGrad) break;
-            INDArray dxIn = blockBackward(i, blockInputs[i], dx, positions, masks, lora, s, t, group, needInputGrad, grads);
-            dx.close();
-            blockInputs[i].close();
+            INDArray dxIn = blockBackward(i, blockInputs[i], dx, kept.get(i), positions, masks, lora, s, t, group,
+                    needInputGrad, grads);
+            release(dx);
+            // block i's output, not its input: a kept block's saved arrays can be its output array itself
+            if (i + 1 < layers) release(blockInputs[i + 1]);
             dx = dxIn;
         }
-        for (int i = 0; i < layers; i++) if (!blockInputs[i].wasClosed()) blockInputs[i].close();
-        if (dx != null) dx.close();
+        for (List<Map<String, INDArray>> blockSaved : kept) {
+            if (blockSaved != null) blockSaved.forEach(m -> m.values().forEach(BlockwiseLm::release));
+        }
+        release(x);
+        for (INDArray in : blockInputs) release(in);
+        release(dx);
         return new Step(scores, grads, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
     }
 
@@ -371,63 +360,21 @@ public final class BlockwiseLm {
         return shapeStandIns.computeIfAbsent(dt + java.util.Arrays.toString(shape), k -> Nd4j.create(dt, shape));
     }
 
-    /**
-     * Block {@code layer}'s backward from the activations its forward run saved (one map per group of
-     * sequences): adds each LoRA gradient into {@code grads} and returns dL/dx (null when not needed).
-     */
-    private INDArray blockBackwardKept(int layer, INDArray x, INDArray dxOut, List<Map<String, INDArray>> saved,
-                                       INDArray positions, Map<String, INDArray> masks, Map<String, INDArray> lora,
-                                       int s, int t, int group, boolean needInputGrad, Map<String, INDArray> grads) {
-        INDArray dxIn = needInputGrad && group < s ? Nd4j.create(x.dataType(), x.shape()) : null;
-        for (int k = 0, first = 0; first < s; k++, first += group) {
-            int n = Math.min(group, s - first);
-            long from = (long) first * t;
-            long to = (long) (first + n) * t;
-            Graph g = blockGraph(layer, n, t, true);
-            Map<String, INDArray> ph = n == s ? blockPlaceholders(g, x, positions, masks)
-                    : groupPlaceholders(g, x, positions, masks, from, to);
-            Map<String, INDArray> inputs = bindInputs(g.sd(), bindLora(g, lora, ph));
-            SameDiff bw = g.backward().backwardGraph();
-            inputs.keySet().removeIf(name -> !bw.hasVariable(name));
-            for (String name : g.backward().saved()) inputs.put(name, saved.get(k).get(name));
-            for (String name : g.backward().shapeOnly()) inputs.put(name, shapeStandIn(x.dataType(), g.backward().shape(name)));
-            INDArray gradOut = n == s ? dxOut : rowsOf(dxOut, from, to).dup();
-            inputs.put(GRAD_OUT, gradOut);
-            List<String> wanted = new ArrayList<>(g.loraVars());
-            if (needInputGrad) wanted.add(X);
-            Map<String, INDArray> r = WorkspaceSessions.run(bw, () -> detach(g.backward().gradients(inputs, wanted)));
-            for (String v : g.loraVars()) {
-                INDArray prev = grads.putIfAbsent(v, r.get(v));
-                if (prev != null) {
-                    prev.addi(r.get(v));
-                    r.get(v).close();
-                }
-            }
-            if (n == s) return needInputGrad ? r.get(X) : null;
-            if (needInputGrad) {
-                rowsOf(dxIn, from, to).assign(r.get(X));
-                r.get(X).close();
-            }
-            gradOut.close();
-            ph.values().forEach(INDArray::close);
-        }
-        return dxIn;
-    }
-
     /** Closes {@code a} unless it is null, already closed, or not closeable (a view, or in a workspace). */
     private static void release(INDArray a) {
         if (a != null && !a.wasClosed() && a.closeable()) a.close();
     }
 
     /**
-     * Block {@code layer}'s backward on groups of sequences: recomputes the block from its input, adds each LoRA
-     * gradient into {@code grads} (summed over the groups) and returns dL/dx (null when not needed).
+     * Block {@code layer}'s backward on groups of sequences: adds each LoRA gradient into {@code grads} (summed over
+     * the groups) and returns dL/dx (null when not needed). With {@code saved} (one map per group, from
+     * {@link #blockForward}) only the backward half runs; without, the block is recomputed from its input.
      */
-    private INDArray blockBackward(int layer, INDArray x, INDArray dxOut, INDArray positions, Map<String, INDArray> masks,
-                                   Map<String, INDArray> lora, int s, int t, int group, boolean needInputGrad,
-                                   Map<String, INDArray> grads) {
+    private INDArray blockBackward(int layer, INDArray x, INDArray dxOut, List<Map<String, INDArray>> saved,
+                                   INDArray positions, Map<String, INDArray> masks, Map<String, INDArray> lora,
+                                   int s, int t, int group, boolean needInputGrad, Map<String, INDArray> grads) {
         INDArray dxIn = needInputGrad && group < s ? Nd4j.create(x.dataType(), x.shape()) : null;
-        for (int first = 0; first < s; first += group) {
+        for (int k = 0, first = 0; first < s; k++, first += group) {
             int n = Math.min(group, s - first);
             long from = (long) first * t;
             long to = (long) (first + n) * t;
@@ -438,7 +385,9 @@ public final class BlockwiseLm {
             ph.put(GRAD_OUT, gradOut);
             List<String> wanted = new ArrayList<>(g.loraVars());
             if (needInputGrad) wanted.add(X);
-            Map<String, INDArray> r = gradients(g, bindLora(g, lora, ph), List.of(), wanted).getGradients();
+            Map<String, INDArray> r = saved == null
+                    ? gradients(g, bindLora(g, lora, ph), List.of(), wanted).getGradients()
+                    : keptGradients(g, bindLora(g, lora, ph), saved.get(k), wanted);
             for (String v : g.loraVars()) {
                 INDArray prev = grads.putIfAbsent(v, r.get(v));
                 if (prev != null) {
@@ -454,6 +403,17 @@ public final class BlockwiseLm {
             ph.values().forEach(INDArray::close);
         }
         return dxIn;
+    }
+
+    /** The backward half of {@code g}, fed the activations its forward run saved: the wanted gradients. */
+    private Map<String, INDArray> keptGradients(Graph g, Map<String, INDArray> ph, Map<String, INDArray> saved,
+                                                List<String> wanted) {
+        SameDiff bw = g.backward().backwardGraph();
+        Map<String, INDArray> inputs = bindInputs(g.sd(), ph);
+        inputs.keySet().removeIf(name -> !bw.hasVariable(name));
+        for (String name : g.backward().saved()) inputs.put(name, saved.get(name));
+        for (String name : g.backward().shapeOnly()) inputs.put(name, shapeStandIn(base.dtype(), g.backward().shape(name)));
+        return WorkspaceSessions.run(bw, () -> detach(g.backward().gradients(inputs, wanted)));
     }
 
     /** The block placeholders of rows [from, to) (whole sequences), as fresh arrays the caller closes. */

@@ -8,16 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One reusable block of memory for the activations a training step keeps from its forward sweep to its backward
- * sweep (see {@link BackwardGraph}).
+ * Reusable memory for the activations a training step keeps from its forward sweep to its backward sweep (see
+ * {@link BackwardGraph}).
  *
  * <p>Those arrays outlive the execution that makes them, so they cannot live in {@link WorkspaceSessions}'
  * workspace, and allocating them afresh costs a page fault per 4 KiB every step: for GPT-2 124M on 4 pairs of
- * 256 tokens, about 5 GB per step, which took longer than the forward ops themselves on this project's virtual
+ * 256 tokens, 3.5 GB per step, which took longer than the forward ops themselves on this project's virtual
  * machines. The arena hands out views of detached blocks instead: {@link #reset} at the start of a step,
- * {@link #allocate} for each kept array, cut from blocks that later steps fill again in the same order. A step that needs more adds blocks; so from the second
- * step of a shape on every kept array is served from memory already mapped, and the memory held is the largest
- * step's kept set plus the unused tail of each block (at most one array per block).
+ * {@link #allocate} for each kept array, cut from blocks that later steps fill again in the same order. A step
+ * that needs more adds blocks; so from the second step of a shape on every kept array is served from memory
+ * already mapped, and the memory held is the largest step's kept set plus the unused tail of each block (at most
+ * one array per block).
  *
  * <p>Arrays of another data type than the arena's (shape vectors, masks) are allocated normally. Views of the
  * arena are marked not closeable. Not thread-safe: one arena per thread.
