@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdpo.model.exec.OpenBlasKernel;
 import scala.Option;
 
 /**
@@ -19,12 +20,17 @@ import scala.Option;
  * <p>With {@code spark.serializer=org.apache.spark.serializer.KryoSerializer} (a common cluster default), the
  * project's {@link KryoRegistration} and DL4J's {@code Nd4jRegistrator} (when on the class path) are added to
  * {@code spark.kryo.registrator}, after any registrators already listed there.
+ *
+ * <p>Every session gets {@link OpenBlasPlugin} in {@code spark.plugins} (after the user's own), and the driver
+ * chooses its OpenBLAS kernel ({@link OpenBlasKernel#apply()}) before the session starts: ND4J's bundled OpenBLAS
+ * would run recent AVX-512 CPUs on kernels 4x slower.
  */
 public final class SparkSessions {
     public static final String LOOPBACK = "127.0.0.1";
     /** The {@code spark.serializer} value that selects Kryo. */
     public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
     private static final String KRYO_REGISTRATOR = "spark.kryo.registrator";
+    private static final String PLUGINS = "spark.plugins";
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
     private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]");
 
@@ -34,6 +40,7 @@ public final class SparkSessions {
     public static SparkSession getOrCreate(String appName) {
         SparkSession running = running();
         if (running != null) return running;
+        OpenBlasKernel.apply();
         SparkConf conf = configure(new SparkConf(), appName);
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         LogLevels.apply();
@@ -48,6 +55,7 @@ public final class SparkSessions {
     public static synchronized SparkSession forTests() {
         SparkSession running = running();
         if (running != null) return running;
+        OpenBlasKernel.apply();
         SparkConf conf = new SparkConf().set("spark.master", "local[2]").set("spark.sql.session.timeZone", "UTC");
         SparkSession session = SparkSession.builder().config(configure(conf, "spark-dpo-tests")).getOrCreate();
         LogLevels.apply();
@@ -69,6 +77,7 @@ public final class SparkSessions {
     public static SparkConf configure(SparkConf conf, String appName) {
         conf.setIfMissing("spark.master", "local[*]");
         if (KRYO.equals(conf.get("spark.serializer", "").trim())) addKryoRegistrators(conf);
+        appendOnce(conf, PLUGINS, OpenBlasPlugin.class.getName());
         conf.setIfMissing("spark.app.name", appName);
         String master = conf.get("spark.master");
         int cores = localCores(master);
@@ -83,12 +92,17 @@ public final class SparkSessions {
 
     /** Appends this project's and ND4J's Kryo registrators to {@code spark.kryo.registrator}, each once. */
     static void addKryoRegistrators(SparkConf conf) {
-        List<String> names = new ArrayList<>();
-        for (String n : conf.get(KRYO_REGISTRATOR, "").split(",")) if (!n.isBlank()) names.add(n.trim());
         List<String> ours = new ArrayList<>(List.of(KryoRegistration.class.getName()));
         if (onClassPath(KryoRegistration.ND4J_REGISTRATOR)) ours.add(KryoRegistration.ND4J_REGISTRATOR);
-        for (String n : ours) if (!names.contains(n)) names.add(n);
-        conf.set(KRYO_REGISTRATOR, String.join(",", names));
+        appendOnce(conf, KRYO_REGISTRATOR, ours.toArray(new String[0]));
+    }
+
+    /** Appends each class name to the comma-separated list {@code key}, after the names already there, once. */
+    static void appendOnce(SparkConf conf, String key, String... classNames) {
+        List<String> names = new ArrayList<>();
+        for (String n : conf.get(key, "").split(",")) if (!n.isBlank()) names.add(n.trim());
+        for (String n : classNames) if (!names.contains(n)) names.add(n);
+        conf.set(key, String.join(",", names));
     }
 
     private static boolean onClassPath(String className) {

@@ -36,6 +36,16 @@ class SparkSessionsTest {
         assertSame(spark, SparkSessions.forTests());
     }
 
+    /** Executors choose their OpenBLAS kernel through the plugin; a user's own plugins come first and stay. */
+    @Test
+    void everySessionGetsTheOpenBlasPluginOnceAfterTheUsersPlugins() {
+        assertEquals(OpenBlasPlugin.class.getName(), spark.sparkContext().getConf().get("spark.plugins"));
+        SparkConf user = new SparkConf().set("spark.master", "yarn").set("spark.plugins", "com.acme.Metrics");
+        String plugins = SparkSessions.configure(user, "app").get("spark.plugins");
+        assertEquals("com.acme.Metrics," + OpenBlasPlugin.class.getName(), plugins);
+        assertEquals(plugins, SparkSessions.configure(user, "app").get("spark.plugins"), "added once");
+    }
+
     @Test
     void localDefaultsNeverOverrideExplicitSettings() {
         SparkConf conf = SparkSessions.configure(new SparkConf(false)

@@ -34,6 +34,7 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
+        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
         Map<String, String> a = PrecomputeBenchmark.args(argv);
         int layers = Integer.parseInt(a.getOrDefault("layers", "4"));
         int width = Integer.parseInt(a.getOrDefault("width", "256"));

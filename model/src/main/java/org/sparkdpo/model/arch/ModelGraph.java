@@ -4,6 +4,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpo.model.nn.AddBias;
 import org.sparkdpo.model.nn.MatMul;
 import org.sparkdpo.model.nn.Ops;
 
@@ -135,12 +136,13 @@ public final class ModelGraph {
     public SDVariable linear(LinearModule m, SDVariable x) {
         SDVariable w = weight(m.weightName());
         SDVariable y = MatMul.of(sd, x, w, m.layout() != LinearLayout.CONV1D);
-        if (m.biasName() != null) y = y.add(weight(m.biasName()));
+        if (m.biasName() != null) y = AddBias.of(sd, y, weight(m.biasName()));   // not add: see AddBias
         LoraBinding l = lora.apply(m.path());
         if (l != null) {
             SDVariable in = l.dropoutMask() == null ? x : x.mul(l.dropoutMask());
-            SDVariable delta = MatMul.of(sd, MatMul.of(sd, in, l.a(), true), l.b(), true);
-            y = y.add(delta.mul(loraScaling));
+            // the scaling goes on B [out, r], not on the [N, out] product: one pass over N x out less each way
+            SDVariable delta = MatMul.of(sd, MatMul.of(sd, in, l.a(), true), l.b().mul(loraScaling), true);
+            y = y.add(delta);
         }
         return y;
     }

@@ -179,8 +179,8 @@ final class StepGraph {
 
     /**
      * Scaled dot-product attention of the new positions over [cached keys, new keys], with the same operations in
-     * the same order as {@link Ops#causalAttention} (scores times scale, plus the additive mask, softmax as
-     * exp(x - max) / sum); grouped-query heads repeat each key/value head H/Hkv times, as transformers' repeat_kv.
+     * the same order as {@link Ops#causalAttention} (queries times scale, their scores plus the additive mask,
+     * ND4J's softmax); grouped-query heads repeat each key/value head H/Hkv times, as transformers' repeat_kv.
      */
     private static final class Attention {
         final SameDiff sd;
@@ -213,7 +213,7 @@ final class StepGraph {
                 kh = sd.tile(kh.reshape(s, kvHeads, 1, keys, d), 1, 1, groups, 1, 1).reshape(s, heads, keys, d);
                 vh = sd.tile(vh.reshape(s, kvHeads, 1, keys, d), 1, 1, groups, 1, 1).reshape(s, heads, keys, d);
             }
-            SDVariable scores = sd.mmul(qh, kh, false, true, false).mul(scale).add(masks.get(window));
+            SDVariable scores = sd.mmul(scale == 1.0 ? qh : qh.mul(scale), kh, false, true, false).add(masks.get(window));
             SDVariable probs = Ops.softmaxLastAxis(sd, scores, 3);
             return sd.mmul(probs, vh).permute(0, 2, 1, 3).reshape((long) s * tq, (long) heads * d);
         }

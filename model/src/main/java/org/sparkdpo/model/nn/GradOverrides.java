@@ -2,14 +2,17 @@ package org.sparkdpo.model.nn;
 
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 
 import java.lang.reflect.Field;
 import java.util.Map;
 
 /**
  * Installs this project's backward passes into ND4J's op table so that SameDiff's gradient functions use them:
- * today {@link MatMul} for every {@code matmul}.
+ * {@link MatMul} for every {@code matmul}, {@link AddBias} for every {@code biasadd} and {@link Softmax} for every
+ * {@code softmax}.
  *
  * <p>Why a table: SameDiff builds a gradient function on a copy of the graph whose ops are re-created from their
  * serialized form by libnd4j op hash, so the only place to change an op's backward is the class that hash maps
@@ -22,7 +25,7 @@ public final class GradOverrides {
 
     private GradOverrides() {}
 
-    /** Installs {@link MatMul} for the matmul hash; idempotent and thread-safe. */
+    /** Installs {@link MatMul}, {@link AddBias} and {@link Softmax} for their ops' hashes; idempotent, thread-safe. */
     public static synchronized void register() {
         if (registered) return;
         try {
@@ -31,6 +34,8 @@ public final class GradOverrides {
             @SuppressWarnings("unchecked")
             Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) f.get(DifferentialFunctionClassHolder.getInstance());
             put(byHash, new Mmul(), MatMul.class);
+            put(byHash, new BiasAdd(), AddBias.class);
+            put(byHash, new SoftMax(), Softmax.class);
             registered = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot install gradient overrides into ND4J's op table"

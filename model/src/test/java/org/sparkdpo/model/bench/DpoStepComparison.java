@@ -73,7 +73,12 @@ public final class DpoStepComparison {
         return a;
     }
 
+    /** The OpenBLAS kernel both sides run with (null: each OpenBLAS detects its own). */
+    private static String KERNEL;
+
     public static void main(String[] argv) throws Exception {
+        // before anything loads ND4J's OpenBLAS; both children get the same kernel (see run)
+        KERNEL = org.sparkdpo.model.exec.OpenBlasKernel.apply().coreType();
         Map<String, String> a = options(argv);
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
@@ -136,9 +141,15 @@ public final class DpoStepComparison {
         r.put("achieved_fraction_of_peak", flops / stepS / 1e9 / gemm);
         for (String k : List.of("forward_s", "head_s", "backward_s")) r.set(k, o.get(k));
         r.put("threads", threads);
+        putOrNull(r, "openblas_coretype", KERNEL);
         ObjectNode cfg = r.putObject("config");
         c.forEach(cfg::put);
         System.out.println(JSON.writeValueAsString(r));
+    }
+
+    private static void putOrNull(ObjectNode n, String k, String v) {
+        if (v == null) n.putNull(k);
+        else n.put(k, v);
     }
 
     private static void putOrNull(ObjectNode n, String k, Double v) {
@@ -196,9 +207,14 @@ public final class DpoStepComparison {
         return cmd;
     }
 
-    /** Runs a command with stderr merged, echoing its output to stderr; returns the lines. */
+    /**
+     * Runs a command with stderr merged, echoing its output to stderr; returns the lines. The child gets this
+     * process's OpenBLAS kernel ({@code OPENBLAS_CORETYPE}), so ours and PyTorch's OpenBLAS run the same kernels.
+     */
     static List<String> run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(Path.of("").toAbsolutePath().toFile()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("").toAbsolutePath().toFile()).redirectErrorStream(true);
+        if (KERNEL != null) pb.environment().put(org.sparkdpo.model.exec.OpenBlasKernel.VARIABLE, KERNEL);
+        Process p = pb.start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String l; (l = in.readLine()) != null; ) {
