@@ -36,6 +36,15 @@ public final class GradOverrides {
             put(byHash, new Mmul(), MatMul.class);
             put(byHash, new BiasAdd(), AddBias.class);
             put(byHash, new SoftMax(), Softmax.class);
+            // the copy sets each op's properties through the fields ND4J indexed per class: give ours the parent's
+            Field ff = DifferentialFunctionClassHolder.class.getDeclaredField("fieldsForFunction");
+            ff.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Field>> fields = (Map<String, Map<String, Field>>) ff.get(DifferentialFunctionClassHolder.getInstance());
+            for (Class<?>[] pair : new Class<?>[][]{{Mmul.class, MatMul.class}, {BiasAdd.class, AddBias.class}, {SoftMax.class, Softmax.class}}) {
+                Map<String, Field> parent = fields.get(pair[0].getName());
+                if (parent != null) fields.putIfAbsent(pair[1].getName(), parent);
+            }
             registered = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot install gradient overrides into ND4J's op table"
