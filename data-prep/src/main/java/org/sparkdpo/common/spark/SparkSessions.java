@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdpo.model.exec.OpenBlasKernel;
+import org.sparkdpo.model.exec.NativeEnvironment;
 import scala.Option;
 
 /**
@@ -21,9 +21,9 @@ import scala.Option;
  * project's {@link KryoRegistration} and DL4J's {@code Nd4jRegistrator} (when on the class path) are added to
  * {@code spark.kryo.registrator}, after any registrators already listed there.
  *
- * <p>Every session gets {@link OpenBlasPlugin} in {@code spark.plugins} (after the user's own), and the driver
- * chooses its OpenBLAS kernel ({@link OpenBlasKernel#apply()}) before the session starts: ND4J's bundled OpenBLAS
- * would run recent AVX-512 CPUs on kernels 4x slower.
+ * <p>Every session gets {@link NativeEnvironmentPlugin} in {@code spark.plugins} (after the user's own), and the
+ * driver sets its native environment ({@link NativeEnvironment#apply()}: OpenBLAS's kernel, OpenMP's wait policy)
+ * before the session starts.
  */
 public final class SparkSessions {
     public static final String LOOPBACK = "127.0.0.1";
@@ -40,7 +40,7 @@ public final class SparkSessions {
     public static SparkSession getOrCreate(String appName) {
         SparkSession running = running();
         if (running != null) return running;
-        OpenBlasKernel.apply();
+        NativeEnvironment.apply();
         SparkConf conf = configure(new SparkConf(), appName);
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         LogLevels.apply();
@@ -55,7 +55,7 @@ public final class SparkSessions {
     public static synchronized SparkSession forTests() {
         SparkSession running = running();
         if (running != null) return running;
-        OpenBlasKernel.apply();
+        NativeEnvironment.apply();
         SparkConf conf = new SparkConf().set("spark.master", "local[2]").set("spark.sql.session.timeZone", "UTC");
         SparkSession session = SparkSession.builder().config(configure(conf, "spark-dpo-tests")).getOrCreate();
         LogLevels.apply();
@@ -77,7 +77,7 @@ public final class SparkSessions {
     public static SparkConf configure(SparkConf conf, String appName) {
         conf.setIfMissing("spark.master", "local[*]");
         if (KRYO.equals(conf.get("spark.serializer", "").trim())) addKryoRegistrators(conf);
-        appendOnce(conf, PLUGINS, OpenBlasPlugin.class.getName());
+        appendOnce(conf, PLUGINS, NativeEnvironmentPlugin.class.getName());
         conf.setIfMissing("spark.app.name", appName);
         String master = conf.get("spark.master");
         int cores = localCores(master);

@@ -38,11 +38,11 @@ class SparkSessionsTest {
 
     /** Executors choose their OpenBLAS kernel through the plugin; a user's own plugins come first and stay. */
     @Test
-    void everySessionGetsTheOpenBlasPluginOnceAfterTheUsersPlugins() {
-        assertEquals(OpenBlasPlugin.class.getName(), spark.sparkContext().getConf().get("spark.plugins"));
+    void everySessionGetsTheNativeEnvironmentPluginOnceAfterTheUsersPlugins() {
+        assertEquals(NativeEnvironmentPlugin.class.getName(), spark.sparkContext().getConf().get("spark.plugins"));
         SparkConf user = new SparkConf().set("spark.master", "yarn").set("spark.plugins", "com.acme.Metrics");
         String plugins = SparkSessions.configure(user, "app").get("spark.plugins");
-        assertEquals("com.acme.Metrics," + OpenBlasPlugin.class.getName(), plugins);
+        assertEquals("com.acme.Metrics," + NativeEnvironmentPlugin.class.getName(), plugins);
         assertEquals(plugins, SparkSessions.configure(user, "app").get("spark.plugins"), "added once");
     }
 

@@ -29,7 +29,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         int code = run(args);
         try {
             // a clean stop before exit: the cluster manager sees the application finish (and does not relaunch the

@@ -146,6 +146,29 @@ class ClusterSubmitIT {
 
         // no executor of any application loaded the weights twice
         weightLoads(spark.appDirs()).forEach((exec, n) -> assertTrue(n <= 1, exec + " loaded the base weights " + n + " times"));
+        // every executor set its native environment (NativeEnvironmentPlugin) before anything loaded ND4J's libraries
+        Map<String, List<String>> natives = nativeSettings(spark.appDirs());
+        assertFalse(natives.isEmpty(), "no executor logged its native environment");
+        natives.forEach((exec, lines) -> {
+            assertEquals(2, lines.size(), exec + ": " + lines);
+            lines.forEach(l -> assertFalse(l.contains("already loaded"), exec + ": " + l));
+        });
+    }
+
+    /** The "native environment: ..." lines of each executor's stderr, by application/executor. */
+    static Map<String, List<String>> nativeSettings(List<Path> apps) throws Exception {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (Path app : apps) {
+            try (Stream<Path> execs = Files.list(app)) {
+                for (Path exec : execs.toList()) {
+                    Path err = exec.resolve("stderr");
+                    if (!Files.exists(err)) continue;
+                    List<String> lines = Files.readAllLines(err).stream().filter(l -> l.contains("native environment: ")).toList();
+                    if (!lines.isEmpty()) out.put(app.getFileName() + "/" + exec.getFileName(), lines);
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -37,7 +37,7 @@ public final class PrecomputeBenchmark {
     private PrecomputeBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Map<String, String> a = args(argv);
         int pairs = Integer.parseInt(a.getOrDefault("pairs", "384"));
         int layers = Integer.parseInt(a.getOrDefault("layers", "4"));

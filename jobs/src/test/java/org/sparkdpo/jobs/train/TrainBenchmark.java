@@ -34,7 +34,7 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Map<String, String> a = PrecomputeBenchmark.args(argv);
         int layers = Integer.parseInt(a.getOrDefault("layers", "4"));
         int width = Integer.parseInt(a.getOrDefault("width", "256"));

@@ -15,12 +15,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Why not a graph: SameDiff's backward of log-softmax materialises about a dozen [rows x V] arrays per chunk
  * (the max and exp gradients, broadcasts of the sum), each a fresh pass over memory; at a 50k vocabulary those
- * passes cost more than the two GEMMs. Here the head is five passes and two GEMMs over one buffer, the same
- * arithmetic in the weights' dtype. Not thread-safe: one instance per thread, like {@link BlockwiseLm}.
+ * passes cost more than the two GEMMs. Here the head is four passes and two GEMMs over one buffer, the same
+ * arithmetic in the weights' dtype; each row's logit sum comes from the weight's column sums instead of a pass. Not thread-safe: one instance per thread, like {@link BlockwiseLm}.
  */
 final class VocabHead {
     private final INDArray weight;                 // [V, E]
     private INDArray buffer;                       // [rows, V], grown on demand and reused
+    private double[] columnSums;                   // [E]: sum over the vocabulary of each weight column
 
     /**
      * Per-row results for the first {@code len} rows; {@code inputGrad} [rows, E] (rows as given, those past
@@ -36,48 +37,36 @@ final class VocabHead {
      * The head on rows [0, len) of {@code normed} [rows, E] with their target ids; {@code grad} also returns
      * d logp_k / d normed_k for each of them.
      *
-     * <p>Both GEMMs run on all {@code rows} (a padded count from a small set of sizes) and the row reductions run
-     * in Java, in index order with a double accumulator: ND4J splits a reduction over threads differently with
-     * the thread count (an executor with one core versus a driver with two), and GEMMs choose kernels by shape,
-     * so this keeps a row's log-prob bit-identical on any machine layout (precompute-ref outputs are compared
-     * byte for byte across JVMs).
+     * <p>Both GEMMs run on all {@code rows} (a padded count from a small set of sizes); the row maxima come from
+     * ND4J (a maximum is exact in any order) and the sums of exponentials are summed in Java, rows in parallel but
+     * each row on one thread in index order with a double accumulator: ND4J splits a sum over threads differently
+     * with the thread count (an executor with one core versus a driver with two), and GEMMs choose kernels by
+     * shape, so this keeps a row's log-prob bit-identical on any machine layout (precompute-ref outputs are
+     * compared byte for byte across JVMs).
      */
     Rows apply(INDArray normed, long[] targets, int len, boolean grad) {
         int rows = (int) normed.size(0);
         long v = weight.size(0);
         INDArray logits = logitsBuffer(rows);
         Nd4j.gemm(normed, weight, logits, false, true, 1.0, 0.0);
-        double[] logitSums = new double[len];
-        double[] max = new double[len];
+        double[] logitSums = logitSums(normed, len);
+        double[] max = logits.max(1).castTo(DataType.DOUBLE).toDoubleVector();     // exact in any order
         double[] target = new double[len];
         java.util.function.IntToDoubleFunction at = reader(logits);
-        for (int k = 0; k < len; k++) {
-            double sum = 0;
-            double m = Double.NEGATIVE_INFINITY;
-            int base = (int) (k * v);
-            for (int j = 0; j < v; j++) {
-                double x = at.applyAsDouble(base + j);
-                sum += x;
-                if (x > m) m = x;
-            }
-            logitSums[k] = sum;
-            max[k] = m;
-            target[k] = at.applyAsDouble(base + (int) targets[k]);
-        }
-        double[] maxCol = new double[rows];
-        System.arraycopy(max, 0, maxCol, 0, len);
-        logits.subiColumnVector(Nd4j.create(maxCol, new long[]{rows, 1}, DataType.DOUBLE).castTo(logits.dataType()));
+        for (int k = 0; k < len; k++) target[k] = at.applyAsDouble((int) (k * v + targets[k]));
+        logits.subiColumnVector(Nd4j.create(max, new long[]{rows, 1}, DataType.DOUBLE).castTo(logits.dataType()));
         Transforms.exp(logits, false);
         double[] expSum = new double[len];
         double[] tokenLogps = new double[len];
-        at = reader(logits);
-        for (int k = 0; k < len; k++) {
+        java.util.function.IntToDoubleFunction exps = reader(logits);
+        // rows in parallel, each row's sum in index order on one thread: the same bits for any thread count
+        java.util.stream.IntStream.range(0, len).parallel().forEach(k -> {
             double sum = 0;
             int base = (int) (k * v);
-            for (int j = 0; j < v; j++) sum += at.applyAsDouble(base + j);
+            for (int j = 0; j < v; j++) sum += exps.applyAsDouble(base + j);
             expSum[k] = sum;
             tokenLogps[k] = target[k] - (max[k] + Math.log(sum));
-        }
+        });
         INDArray inputGrad = null;
         if (grad) {
             double[] inv = new double[rows];                                       // padded rows: P = 0
@@ -89,6 +78,31 @@ final class VocabHead {
             Nd4j.gemm(logits, weight, inputGrad, false, false, -1.0, 0.0);      // -(P - onehot) . W
         }
         return new Rows(tokenLogps, logitSums, inputGrad);
+    }
+
+    /**
+     * Each row's sum of logits, sum_j h_k . W_j = h_k . (sum_j W_j), from the weight's column sums (summed once,
+     * in double, in index order): the metric TRL reports as logits/chosen and logits/rejected, without a pass
+     * over [rows x V].
+     */
+    private double[] logitSums(INDArray normed, int len) {
+        if (columnSums == null) {
+            int e = (int) weight.size(1);
+            long v = weight.size(0);
+            columnSums = new double[e];
+            java.util.function.IntToDoubleFunction w = reader(weight.isView() || weight.ordering() != 'c' ? weight.dup('c') : weight);
+            for (long j = 0; j < v; j++) {
+                for (int c = 0; c < e; c++) columnSums[c] += w.applyAsDouble((int) (j * e + c));
+            }
+        }
+        double[][] h = normed.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[] sums = new double[len];
+        for (int k = 0; k < len; k++) {
+            double s = 0;
+            for (int c = 0; c < columnSums.length; c++) s += h[k][c] * columnSums[c];
+            sums[k] = s;
+        }
+        return sums;
     }
 
     /** Reads a float32 or float64 array's buffer (from its start) in place, through NIO, without a copy. */

@@ -37,7 +37,7 @@ public final class DpoStepBenchmark {
     private DpoStepBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Map<String, String> a = new LinkedHashMap<>();
         for (String s : argv) a.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
         int layers = Integer.parseInt(a.getOrDefault("layers", "4"));

@@ -73,12 +73,12 @@ public final class DpoStepComparison {
         return a;
     }
 
-    /** The OpenBLAS kernel both sides run with (null: each OpenBLAS detects its own). */
-    private static String KERNEL;
+    /** The native settings both sides run with (a null value: each library decides its own). */
+    private static java.util.List<org.sparkdpo.model.exec.NativeEnvironment.Setting> NATIVE = java.util.List.of();
 
     public static void main(String[] argv) throws Exception {
-        // before anything loads ND4J's OpenBLAS; both children get the same kernel (see run)
-        KERNEL = org.sparkdpo.model.exec.OpenBlasKernel.apply().coreType();
+        // before anything loads ND4J's native libraries; both children get the same settings (see run)
+        NATIVE = org.sparkdpo.model.exec.NativeEnvironment.apply();
         Map<String, String> a = options(argv);
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
@@ -141,7 +141,8 @@ public final class DpoStepComparison {
         r.put("achieved_fraction_of_peak", flops / stepS / 1e9 / gemm);
         for (String k : List.of("forward_s", "head_s", "backward_s")) r.set(k, o.get(k));
         r.put("threads", threads);
-        putOrNull(r, "openblas_coretype", KERNEL);
+        putOrNull(r, "openblas_coretype", NATIVE.get(0).value());
+        putOrNull(r, "omp_wait_policy", NATIVE.get(1).value());
         ObjectNode cfg = r.putObject("config");
         c.forEach(cfg::put);
         System.out.println(JSON.writeValueAsString(r));
@@ -209,11 +210,14 @@ public final class DpoStepComparison {
 
     /**
      * Runs a command with stderr merged, echoing its output to stderr; returns the lines. The child gets this
-     * process's OpenBLAS kernel ({@code OPENBLAS_CORETYPE}), so ours and PyTorch's OpenBLAS run the same kernels.
+     * process's {@code OPENBLAS_CORETYPE} and {@code OMP_WAIT_POLICY}, so ours and PyTorch's OpenBLAS run the same
+     * kernels and both OpenMP runtimes the same wait policy.
      */
     static List<String> run(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("").toAbsolutePath().toFile()).redirectErrorStream(true);
-        if (KERNEL != null) pb.environment().put(org.sparkdpo.model.exec.OpenBlasKernel.VARIABLE, KERNEL);
+        for (org.sparkdpo.model.exec.NativeEnvironment.Setting n : NATIVE) {
+            if (n.value() != null) pb.environment().put(n.variable(), n.value());
+        }
         Process p = pb.start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

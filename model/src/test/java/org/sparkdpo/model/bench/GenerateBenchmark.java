@@ -46,7 +46,7 @@ public final class GenerateBenchmark {
     private GenerateBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Map<String, Integer> o = new LinkedHashMap<>(Map.of("layers", 4, "width", 256, "heads", 4, "vocab", 50257,
                 "batch", 4, "prompt", 32, "new", 64, "reps", 2));
         for (int i = 0; i < args.length; i += 2) {

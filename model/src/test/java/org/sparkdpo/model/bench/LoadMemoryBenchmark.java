@@ -42,7 +42,7 @@ public final class LoadMemoryBenchmark {
     private LoadMemoryBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         DType storeAs = DType.valueOf(args.length > 0 ? args[0] : "BF16");
         DataType compute = DataType.valueOf(args.length > 1 ? args[1] : "FLOAT");
         Path dir = args.length > 2 ? Files.createDirectories(Path.of(args[2])) : Files.createTempDirectory("llama-100m-");

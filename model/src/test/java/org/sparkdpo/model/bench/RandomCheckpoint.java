@@ -37,7 +37,7 @@ public final class RandomCheckpoint {
     private RandomCheckpoint() {}
 
     public static void main(String[] argv) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Map<String, String> a = DpoStepComparison.options(argv);
         Map<String, String> c = DpoStepComparison.preset(a.getOrDefault("preset", "qwen2-0.5b"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });

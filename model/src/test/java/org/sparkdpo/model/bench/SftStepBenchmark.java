@@ -32,7 +32,7 @@ import org.sparkdpo.model.sft.SftObjective;
  */
 public final class SftStepBenchmark {
     public static void main(String[] args) throws Exception {
-        org.sparkdpo.model.exec.OpenBlasKernel.apply();          // before anything loads ND4J's OpenBLAS
+        org.sparkdpo.model.exec.NativeEnvironment.apply();          // before anything loads ND4J's native libraries
         Path dir = args[0].equals("gpt2-124m") ? randomGpt2() : Path.of(args[0]);
         boolean full = args[1].equals("full");
         int batch = Integer.parseInt(args[2]), p = Integer.parseInt(args[3]), c = Integer.parseInt(args[4]);
