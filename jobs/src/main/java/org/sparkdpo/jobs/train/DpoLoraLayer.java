@@ -99,7 +99,9 @@ public final class DpoLoraLayer extends ObjectiveLayer<DpoLoraLayerConf> {
         } catch (OutOfMemoryError e) {   // fatal to the executor JVM if left as an Error: fail the task with the fix instead
             throw org.sparkdpo.common.TaskOutOfMemoryException.of(e, "a training step (worker "
                     + WorkerIdentity.current() + ", " + ExecutorContext.where() + ")",
-                    "--batch-size (or raise --gradient-accumulation: the same batch in smaller micro-batches)");
+                    "--batch-size (or raise --gradient-accumulation: the same batch in smaller micro-batches)"
+                    + (layerConf().spec().gradientCheckpointing() ? ""
+                            : ", or add --gradient-checkpointing (keeps one block's activations instead of every block's)"));
         }
     }
 

@@ -101,6 +101,7 @@ class TrainingFaultsTest {
         assertTrue(errors.get(0).startsWith("error: out of memory in a training step (worker 0"), errors.get(0));
         assertTrue(errors.get(0).contains("the Java heap ran out; lower --batch-size")
                 && errors.get(0).contains("--gradient-accumulation"), errors.get(0));
+        assertTrue(errors.get(0).contains("or add --gradient-checkpointing"), "trained without it: " + errors.get(0));
         assertFalse(err.contains("stopped SparkContext"), err);
         assertFalse(spark.sparkContext().isStopped(), "the session survives the task's OutOfMemoryError");
     }
