@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -20,8 +19,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * attention) have their own checks in {@code OpsGradientCheckTest} and the oracle tests.
  */
 class GradOverridesTest {
-    private static final double H = 1e-6;
-
     @Test
     void biasAddPassesTheGradientThroughAndSumsRowsForATrainableBias() {
         for (boolean trainableBias : new boolean[] {true, false}) {
@@ -34,7 +31,7 @@ class GradOverridesTest {
             List<String> ops = gradientOps(sd);
             assertFalse(ops.contains("biasadd_bp"), "gradient ops: " + ops);
             assertFalse(ops.contains("add_bp"), "gradient ops: " + ops);
-            checkAgainstFiniteDifferences(sd, trainableBias ? new String[] {"x", "b"} : new String[] {"x"});
+            MatMulGradientTest.checkAgainstFiniteDifferences(sd, trainableBias ? new String[] {"x", "b"} : new String[] {"x"});
         }
     }
 
@@ -47,7 +44,7 @@ class GradOverridesTest {
         GradFunctions.ensure(sd);
         List<String> ops = gradientOps(sd);
         assertFalse(ops.contains("softmax_bp"), "gradient ops: " + ops);
-        checkAgainstFiniteDifferences(sd, "x");
+        MatMulGradientTest.checkAgainstFiniteDifferences(sd, "x");
         INDArray rows = p.eval().sum(3);
         assertEquals(0, rows.sub(1.0).amaxNumber().doubleValue(), 1e-12, "rows sum to one");
     }
@@ -58,25 +55,5 @@ class GradOverridesTest {
 
     private static INDArray rand(long... shape) {
         return Nd4j.rand(DataType.DOUBLE, shape).subi(0.5);
-    }
-
-    private static void checkAgainstFiniteDifferences(SameDiff sd, String... vars) {
-        Map<String, INDArray> grads = sd.calculateGradients(Map.of(), vars);
-        String loss = sd.getLossVariables().get(0);
-        for (String name : vars) {
-            INDArray v = sd.getVariable(name).getArr();
-            INDArray g = grads.get(name);
-            assertTrue(g.norm2Number().doubleValue() > 0, name + ": the gradient must not vanish");
-            for (int i = 0; i < v.length(); i++) {
-                double x0 = v.getDouble(i);
-                v.putScalar(i, x0 + H);
-                double plus = sd.output(Map.of(), loss).get(loss).getDouble(0);
-                v.putScalar(i, x0 - H);
-                double minus = sd.output(Map.of(), loss).get(loss).getDouble(0);
-                v.putScalar(i, x0);
-                double numeric = (plus - minus) / (2 * H);
-                assertEquals(numeric, g.getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
-            }
-        }
     }
 }

@@ -64,12 +64,14 @@ class MatMulGradientTest {
         checkAgainstFiniteDifferences(sd, "q", "k", "v");
     }
 
-    private static void checkAgainstFiniteDifferences(SameDiff sd, String... vars) {
+    /** Every element of each variable's gradient against central differences of sd's (first) loss. */
+    static void checkAgainstFiniteDifferences(SameDiff sd, String... vars) {
         Map<String, INDArray> grads = sd.calculateGradients(Map.of(), vars);
         String loss = sd.getLossVariables().get(0);
         for (String name : vars) {
             INDArray p = sd.getVariable(name).getArr();
             INDArray g = grads.get(name);
+            assertTrue(g.norm2Number().doubleValue() > 0, name + ": the gradient must not vanish");
             for (long i = 0; i < p.length(); i++) {
                 double orig = p.getDouble(i);
                 p.putScalar(i, orig + EPS);
