@@ -97,9 +97,13 @@ public final class TrainBenchmark {
         }
         System.out.printf("peak JVM heap %,d MB; peak RSS %s%n",
                 ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / (1 << 20), peakRss());
-        System.out.printf("PyTorch baseline, same machine: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "
+        StringBuilder sameEnv = new StringBuilder("env -u OPENBLAS_L2_SIZE");     // the native settings this JVM ran with
+        for (org.sparkdpo.model.exec.NativeEnvironment.Setting n : org.sparkdpo.model.exec.NativeEnvironment.apply()) {
+            sameEnv.append(n.value() == null ? " -u " + n.variable() : " " + n.variable() + "=" + n.value());
+        }
+        System.out.printf("PyTorch baseline, same machine and native settings: %s /usr/bin/python3 "
                 + "dev-tools/bench/torch_dpo_lora.py --layers %d --width %d --heads %d --batch %d --prompt %d --completion %d "
-                + "--threads %d%n", layers, width, heads, batch, prompt, completion, Runtime.getRuntime().availableProcessors());
+                + "--threads %d%n", sameEnv, layers, width, heads, batch, prompt, completion, Runtime.getRuntime().availableProcessors());
         spark.stop();
         Nd4j.getMemoryManager().invokeGc();
     }

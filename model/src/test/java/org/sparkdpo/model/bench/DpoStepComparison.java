@@ -73,12 +73,9 @@ public final class DpoStepComparison {
         return a;
     }
 
-    /** The native settings both sides run with (a null value: each library decides its own). */
-    private static java.util.List<org.sparkdpo.model.exec.NativeEnvironment.Setting> NATIVE = java.util.List.of();
-
     public static void main(String[] argv) throws Exception {
         // before anything loads ND4J's native libraries; both children get the same settings (see run)
-        NATIVE = org.sparkdpo.model.exec.NativeEnvironment.apply();
+        List<org.sparkdpo.model.exec.NativeEnvironment.Setting> nativeEnv = org.sparkdpo.model.exec.NativeEnvironment.apply();
         Map<String, String> a = options(argv);
         Map<String, String> c = preset(a.getOrDefault("preset", "toy"));
         a.forEach((k, v) -> { if (!k.equals("preset")) c.put(k, v); });
@@ -141,8 +138,8 @@ public final class DpoStepComparison {
         r.put("achieved_fraction_of_peak", flops / stepS / 1e9 / gemm);
         for (String k : List.of("forward_s", "head_s", "backward_s")) r.set(k, o.get(k));
         r.put("threads", threads);
-        putOrNull(r, "openblas_coretype", NATIVE.get(0).value());
-        putOrNull(r, "omp_wait_policy", NATIVE.get(1).value());
+        putOrNull(r, "openblas_coretype", nativeEnv.get(0).value());
+        putOrNull(r, "omp_wait_policy", nativeEnv.get(1).value());
         ObjectNode cfg = r.putObject("config");
         c.forEach(cfg::put);
         System.out.println(JSON.writeValueAsString(r));
@@ -215,7 +212,7 @@ public final class DpoStepComparison {
      */
     static List<String> run(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("").toAbsolutePath().toFile()).redirectErrorStream(true);
-        for (org.sparkdpo.model.exec.NativeEnvironment.Setting n : NATIVE) {
+        for (org.sparkdpo.model.exec.NativeEnvironment.Setting n : org.sparkdpo.model.exec.NativeEnvironment.apply()) {
             if (n.value() != null) pb.environment().put(n.variable(), n.value());
         }
         Process p = pb.start();

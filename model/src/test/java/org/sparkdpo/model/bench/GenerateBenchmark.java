@@ -36,11 +36,9 @@ import java.util.SplittableRandom;
  * [--prompt 32] [--new 64] [--reps 2] [--threads N]}; tokens/s counts generated tokens (batch x new) over the
  * wall time of whole generate calls, prefill included.
  *
- * <p>Measured on the shared 2-core machine (load average ~15 from other builds): 4 layers, width 256, vocab 50257,
- * batch 2, prompt 32, 32 new tokens gave 10.4 tokens/s with the cache and 6.9 without with {@code OMP_NUM_THREADS=1},
- * but 1.4 and 0.9 with OpenMP's default threads, which spin against the other processes. Both paths are bound by
- * SameDiff's per-op dispatch at this size (a 2-layer tiny Llama step costs ~12 ms of CPU for ~120 ops), which is
- * why the cache gains only 1.5x here; it grows with the sequence length, as the recomputed prefix does.
+ * <p>Both paths are bound by SameDiff's per-op dispatch at small sizes (a 2-layer tiny Llama step costs ~12 ms of
+ * CPU for ~120 ops), which is why the cache gains less than in PyTorch; the gain grows with the sequence length,
+ * as the recomputed prefix does. Current figures: the README's Generation section.
  */
 public final class GenerateBenchmark {
     private GenerateBenchmark() {}
