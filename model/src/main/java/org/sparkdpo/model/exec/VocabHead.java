@@ -16,7 +16,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Why not a graph: SameDiff's backward of log-softmax materialises about a dozen [rows x V] arrays per chunk
  * (the max and exp gradients, broadcasts of the sum), each a fresh pass over memory; at a 50k vocabulary those
  * passes cost more than the two GEMMs. Here the head is four passes and two GEMMs over one buffer, the same
- * arithmetic in the weights' dtype; each row's logit sum comes from the weight's column sums instead of a pass. Not thread-safe: one instance per thread, like {@link BlockwiseLm}.
+ * arithmetic in the weights' dtype; each row's logit sum comes from the weight's column sums instead of a pass.
+ * Not thread-safe: one instance per thread, like {@link BlockwiseLm}.
  */
 final class VocabHead {
     private final INDArray weight;                 // [V, E]

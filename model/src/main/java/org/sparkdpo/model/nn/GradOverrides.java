@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 
 import java.lang.reflect.Field;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,21 +30,17 @@ public final class GradOverrides {
     public static synchronized void register() {
         if (registered) return;
         try {
-            Field f = DifferentialFunctionClassHolder.class.getDeclaredField("customOpHashToClass");
-            f.setAccessible(true);
-            @SuppressWarnings("unchecked")
-            Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) f.get(DifferentialFunctionClassHolder.getInstance());
-            put(byHash, new Mmul(), MatMul.class);
-            put(byHash, new BiasAdd(), AddBias.class);
-            put(byHash, new SoftMax(), Softmax.class);
-            // the copy sets each op's properties through the fields ND4J indexed per class: give ours the parent's
-            Field ff = DifferentialFunctionClassHolder.class.getDeclaredField("fieldsForFunction");
-            ff.setAccessible(true);
-            @SuppressWarnings("unchecked")
-            Map<String, Map<String, Field>> fields = (Map<String, Map<String, Field>>) ff.get(DifferentialFunctionClassHolder.getInstance());
-            for (Class<?>[] pair : new Class<?>[][]{{Mmul.class, MatMul.class}, {BiasAdd.class, AddBias.class}, {SoftMax.class, Softmax.class}}) {
-                Map<String, Field> parent = fields.get(pair[0].getName());
-                if (parent != null) fields.putIfAbsent(pair[1].getName(), parent);
+            Map<Long, Class<?>> byHash = holderMap("customOpHashToClass");
+            // the copy also sets each op's properties through the fields ND4J indexed per class: ours get the parent's
+            Map<String, Map<String, Field>> fields = holderMap("fieldsForFunction");
+            for (Map.Entry<DynamicCustomOp, Class<?>> o : List.<Map.Entry<DynamicCustomOp, Class<?>>>of(
+                    Map.entry(new Mmul(), MatMul.class), Map.entry(new BiasAdd(), AddBias.class),
+                    Map.entry(new SoftMax(), Softmax.class))) {
+                DynamicCustomOp parent = o.getKey();
+                Class<?> ours = o.getValue();
+                byHash.put(parent.opHash(), ours);
+                Map<String, Field> parentFields = fields.get(parent.getClass().getName());
+                if (parentFields != null) fields.putIfAbsent(ours.getName(), parentFields);
             }
             registered = true;
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -52,7 +49,11 @@ public final class GradOverrides {
         }
     }
 
-    private static void put(Map<Long, Class<?>> byHash, DynamicCustomOp prototype, Class<?> replacement) {
-        byHash.put(prototype.opHash(), replacement);
+    /** A private map of ND4J's op registry, by field name. */
+    @SuppressWarnings("unchecked")
+    private static <M> M holderMap(String field) throws ReflectiveOperationException {
+        Field f = DifferentialFunctionClassHolder.class.getDeclaredField(field);
+        f.setAccessible(true);
+        return (M) f.get(DifferentialFunctionClassHolder.getInstance());
     }
 }
